@@ -1,0 +1,228 @@
+"""Cut a document's blocks into passages along its own structure.
+
+A headline list (a news front page) gives one passage per story: headline + teaser. An article or
+a paper gives passages along paragraphs, packed to MIN_WORDS..MAX_WORDS inside a section; a
+paragraph longer than MAX_WORDS is split between sentences, never inside one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from rag.dates import find_date
+from rag.records import Block, Document, Passage
+
+CHUNKER_VERSION = 1  # bump whenever passages would come out differently: old indexes must be rebuilt
+MIN_WORDS = 40
+MAX_WORDS = 150
+_GENERIC_HEADINGS = {"abstract", "introduction", "contents", "summary", "news", "home", "menu", "references"}
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Ms|Mrs|Dr|No|St|Jr|Sr|Co|vs|Inc|Ltd|etc|Fig|al|Prof|Gen|Lt|Col))\.$")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in text (a rule-based splitter that keeps initials,
+    titles such as 'Mr.' and 'No. 2' inside their sentence)."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if _NOT_AN_END.search(text[max(0, match.start() - 6) : match.start() + 1]):
+            continue
+        end = match.end()
+        spans.append((start, len(text[:end].rstrip())))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text.rstrip())))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def passage_hash(text: str) -> str:
+    return hashlib.sha1(" ".join(text.casefold().split()).encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Piece:
+    """A span of one block's text, with the original lines it covers."""
+
+    text: str
+    start_line: int | None
+    end_line: int | None
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class _Draft:
+    pieces: list[_Piece] = field(default_factory=list)
+    title: str | None = None
+    section: str | None = None
+    date: str | None = None
+
+    @property
+    def words(self) -> int:
+        return sum(p.words for p in self.pieces)
+
+
+def chunk_document(doc: Document, blocks: list[Block]) -> list[Passage]:
+    blocks = _teasers_without_punctuation(blocks)
+    drafts = _chunk_list(doc, blocks) if is_headline_list(blocks) else _chunk_article(doc, blocks)
+    passages = []
+    for draft in drafts:
+        if not draft.pieces:
+            continue
+        text = "\n".join(p.text for p in draft.pieces)
+        starts = [p.start_line for p in draft.pieces if p.start_line is not None]
+        ends = [p.end_line for p in draft.pieces if p.end_line is not None]
+        passages.append(
+            Passage(
+                text=text,
+                source=doc.source,
+                title=draft.title or doc.title,
+                section=draft.section,
+                start_line=min(starts) if starts else None,
+                end_line=max(ends) if ends else None,
+                date=draft.date or doc.date or find_date(text),
+                url=doc.url,
+                hash=passage_hash(text),
+            )
+        )
+    return passages
+
+
+def is_headline_list(blocks: list[Block]) -> bool:
+    """Most sections are a headline over one short teaser, and they hold most of the words."""
+    sections: list[list[Block]] = []
+    for block in blocks:
+        if block.kind == "heading":
+            sections.append([])
+        elif block.kind == "paragraph" and sections:
+            sections[-1].append(block)
+    with_body = [s for s in sections if s]
+    short = [s for s in with_body if len(s) <= 2 and sum(len(b.text.split()) for b in s) <= 60]
+    all_words = sum(len(b.text.split()) for b in blocks if b.kind == "paragraph")
+    short_words = sum(len(b.text.split()) for s in short for b in s)
+    return len(short) >= 4 and len(short) >= 0.6 * len(with_body) and short_words >= 0.5 * all_words
+
+
+def _teasers_without_punctuation(blocks: list[Block]) -> list[Block]:
+    """A teaser with no final full stop looks like a heading; it is the body of the headline above
+    it when the next block is another heading or a dateline."""
+    out = list(blocks)
+    for i in range(len(out) - 1):
+        nxt = out[i + 2].kind if i + 2 < len(out) else "heading"
+        if out[i].kind == "heading" and out[i + 1].kind == "heading" and nxt in ("heading", "dateline"):
+            if len(out[i + 1].text.split()) > len(out[i].text.split()):
+                out[i + 1] = Block(**{**out[i + 1].__dict__, "kind": "paragraph"})
+    return out
+
+
+def _chunk_list(doc: Document, blocks: list[Block]) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    current = _Draft()
+    for block in blocks:
+        if block.kind == "heading":
+            current = _flush(drafts, current, _Draft(title=block.text, pieces=[_whole(block)]))
+        elif block.kind == "dateline":
+            target = current if _has_body(current) else (drafts[-1] if drafts else None)
+            if target is not None and target.date is None:
+                target.date = find_date(block.text)
+        elif _has_body(current):  # a story without its headline (lost by the scraper)
+            current = _flush(drafts, current, _Draft(pieces=[_whole(block)]))
+        else:
+            current.pieces.append(_whole(block))
+    _flush(drafts, current, None)
+    return drafts
+
+
+def _chunk_article(doc: Document, blocks: list[Block]) -> list[_Draft]:
+    title = doc.title
+    first = next((b for b in blocks if b.kind != "dateline"), None)
+    if title is None and first is not None and first.kind == "heading" and _is_title(first.text):
+        title = first.text
+    drafts: list[_Draft] = []
+    notes: list[_Draft] = []
+    current = _Draft(title=title)
+    note = _Draft(title=title, section="Notes")
+    doc_date = None
+    for block in blocks:
+        if block.kind == "heading":
+            if block is first and block.text == title:
+                continue
+            if current.words >= MIN_WORDS or not current.pieces:
+                current = _flush(drafts, current, _Draft(title=title, section=block.text))
+            else:  # a short section (a table row, a sub-heading): keep it with what follows
+                current.pieces.append(_whole(block))
+        elif block.kind == "dateline":
+            date = find_date(block.text)
+            if not drafts and not current.pieces:
+                doc_date = doc_date or date  # a date under the title dates the whole article
+            elif current.pieces:
+                current.date = current.date or date
+                current = _flush(drafts, current, _Draft(title=title, section=current.section))
+        else:
+            if block.kind != "footnote" and note.pieces:  # footnotes pack only with their neighbours
+                note = _flush(notes, note, _Draft(title=title, section="Notes"))
+            target = note if block.kind == "footnote" else current
+            for piece in _split_long(block):
+                if target.pieces and target.words + piece.words > MAX_WORDS and target.words >= MIN_WORDS:
+                    fresh = _Draft(title=title, section=target.section)
+                    if target is note:
+                        note = _flush(notes, note, fresh)
+                        target = note
+                    else:
+                        current = _flush(drafts, current, fresh)
+                        target = current
+                target.pieces.append(piece)
+    _flush(drafts, current, None)
+    _flush(notes, note, None)
+    for draft in drafts:
+        draft.date = draft.date or doc_date
+    return drafts + notes
+
+
+def _flush(drafts: list[_Draft], draft: _Draft, fresh: _Draft | None) -> _Draft | None:
+    if _has_body(draft):
+        drafts.append(draft)
+    return fresh
+
+
+def _has_body(draft: _Draft) -> bool:
+    """A headline alone is no story: it needs text below it."""
+    return len(draft.pieces) > (1 if draft.title and draft.pieces and draft.pieces[0].text == draft.title else 0)
+
+
+def _is_title(text: str) -> bool:
+    return text.casefold().strip(" :") not in _GENERIC_HEADINGS and not re.match(r"^\d", text)
+
+
+def _whole(block: Block) -> _Piece:
+    return _Piece(block.text, block.start_line, block.end_line)
+
+
+def _split_long(block: Block) -> list[_Piece]:
+    """The block as one piece, or, when it is longer than MAX_WORDS, as runs of whole sentences."""
+    if len(block.text.split()) <= MAX_WORDS:
+        return [_whole(block)]
+    pieces, start, end, words = [], None, 0, 0
+    target = MAX_WORDS * 2 // 3
+    for s, e in split_sentences(block.text):
+        n = len(block.text[s:e].split())
+        if start is not None and words + n > target and words >= MIN_WORDS:
+            pieces.append(_span(block, start, end))
+            start, words = None, 0
+        start = s if start is None else start
+        end, words = e, words + n
+    if start is not None:
+        pieces.append(_span(block, start, end))
+    return pieces
+
+
+def _span(block: Block, start: int, end: int) -> _Piece:
+    """The piece of block text [start, end) and the original lines that hold it."""
+    lines = [n for offset, n in block.line_starts if offset < end]
+    first = [n for offset, n in block.line_starts if offset <= start]
+    start_line = first[-1] if first else block.start_line
+    return _Piece(block.text[start:end], start_line, lines[-1] if lines else block.end_line)

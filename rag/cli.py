@@ -1,0 +1,184 @@
+"""The `rag` command: index, search, app, eval. Heavy imports live inside the commands so that
+`rag --help` answers at once."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rag.settings import Settings, SettingsError
+
+_USER_ERRORS: tuple[type[Exception], ...] = (SettingsError, FileNotFoundError, ValueError)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from rag.build import BuildError
+    from rag.embed import ModelError
+    from rag.index import IndexUnusable
+
+    return (*_USER_ERRORS, BuildError, ModelError, IndexUnusable)
+
+
+class _Command(click.Command):
+    """Turns the tool's own errors into one-line messages and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except _user_errors() as err:
+            raise click.ClickException(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Index folder to use [default: index/, or $RAG_INDEX_DIR]. Several corpora can live side by side.",
+)
+model_option = click.option(
+    "--model",
+    default=None,
+    help="Sentence-transformers model: name or local path [default: the bundled all-MiniLM-L6-v2, or $RAG_MODEL].",
+)
+fusion_option = click.option(
+    "--fusion",
+    type=click.Choice(["convex", "rrf", "dense", "bm25"]),
+    default=None,
+    help="How dense and BM25 rankings combine [default: convex, or $RAG_FUSION]; dense/bm25 use one alone.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rag-nk", prog_name="rag")
+def main() -> None:
+    """Semantic search with checkable citations over scraped news pages, papers and JSON exports."""
+
+
+@main.command(cls=_Command)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@model_option
+@click.option("--full", is_flag=True, help="Rebuild everything (currently every build is a full build).")
+@click.option("--text-field", default=None, help="JSON records: field holding the article text [default: detected].")
+@click.option("--title-field", default=None, help="JSON records: field holding the headline [default: detected].")
+@click.option("--date-field", default=None, help="JSON records: field holding the date [default: detected].")
+@click.option("--url-field", default=None, help="JSON records: field holding the URL [default: detected].")
+@click.option("--batch-size", type=int, default=None, help="Texts per embedding batch [default: 64].")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def index(paths, index_dir, model, full, text_field, title_field, date_field, url_field, batch_size, quiet) -> None:
+    """Build the index from PATHS (files or folders; default: seeds/).
+
+    Reads .txt, .md, .html/.htm, .pdf and .json/.jsonl (lists of article records)."""
+    from rag.build import build_index
+
+    settings = _settings(
+        index_dir=index_dir,
+        model=model,
+        corpus=list(paths) or None,
+        text_field=text_field,
+        title_field=title_field,
+        date_field=date_field,
+        url_field=url_field,
+        batch_size=batch_size,
+    )
+    report = build_index(settings, progress=not quiet)
+    click.echo(report.summary(), err=True)
+    click.echo(f"index written to {settings.index_dir}/", err=True)
+
+
+@main.command(cls=_Command)
+@click.argument("question", required=False)
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Number of passages [default: 5].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (one per line with --queries).")
+@click.option(
+    "--queries",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="File with one question per line ('-' for stdin); answers each in order.",
+)
+@index_option
+@model_option
+@fusion_option
+def search(question, k, as_json, queries, index_dir, model, fusion) -> None:
+    """Find the passages that answer QUESTION, with citations."""
+    from rag.present import dumps, format_hits, results_json
+    from rag.retrieve import QueryError, Searcher
+
+    if (question is None) == (queries is None):
+        raise click.UsageError("give either a QUESTION or --queries FILE")
+    settings = _settings(index_dir=index_dir, model=model, k=k, fusion=fusion)
+    searcher = Searcher(settings)
+    questions = [question] if queries is None else [line.rstrip("\n") for line in queries if line.strip()]
+    for text in questions:
+        try:
+            hits = searcher.search(text)
+        except QueryError as err:
+            if queries is None:
+                raise click.ClickException(str(err)) from None
+            hits = []
+        if as_json:
+            click.echo(dumps(results_json(text, hits)))
+        else:
+            if queries is not None:
+                click.echo(f"# {text}")
+            click.echo(format_hits(hits))
+            if queries is not None:
+                click.echo()
+
+
+@main.command(cls=_Command)
+@click.argument("questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
+@index_option
+@model_option
+@fusion_option
+def eval(questions_file, as_json, index_dir, model, fusion) -> None:  # noqa: A001 - the command's public name
+    """Score retrieval on QUESTIONS_FILE (JSONL lines {"q": ..., "a": [...]}): Hit@1/3/5, MRR@10."""
+    from rag.evaluate import evaluate, read_questions
+    from rag.present import dumps
+    from rag.retrieve import Searcher
+
+    settings = _settings(index_dir=index_dir, model=model, fusion=fusion)
+    questions = read_questions(questions_file)
+    searcher = Searcher(settings)
+    report = evaluate(questions, lambda q, k: searcher.search(q, k))
+    if as_json:
+        click.echo(dumps(report.to_json()))
+    else:
+        click.echo(report.summary())
+        for miss in report.misses:
+            click.echo(f"  not in top 5: {miss}")
+
+
+@main.command(cls=_Command)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it local unless you mean it.")
+@click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Corpus files or folders, read on first start and by 'Rebuild index' [default: seeds/].",
+)
+@index_option
+@model_option
+def app(host, port, corpus, index_dir, model) -> None:
+    """Start the web app (builds the index first if there is none)."""
+    from rag.app import launch
+
+    settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None)
+    launch(settings, host=host, port=port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

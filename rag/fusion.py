@@ -1,0 +1,42 @@
+"""Ways to fuse the dense and the BM25 ranking into one. Each takes {passage id: score} per
+retriever and returns {passage id: fused score}; which is the default is measured (bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+
+def reciprocal_rank(dense: dict[int, float], lexical: dict[int, float], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009): sum of 1 / (k + rank).
+    Needs no score calibration, so it is robust to BM25's unbounded scores."""
+    fused: dict[int, float] = {}
+    for scores in (dense, lexical):
+        ranked = sorted(scores, key=scores.get, reverse=True)
+        for rank, pid in enumerate(ranked, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def convex(dense: dict[int, float], lexical: dict[int, float], alpha: float = 0.5) -> dict[int, float]:
+    """alpha * dense + (1 - alpha) * BM25, each min-max normalised over its candidates
+    (the convex combination that Bruch et al., TOIS 2023, find competitive with RRF)."""
+    d, s = _min_max(dense), _min_max(lexical)
+    return {pid: alpha * d.get(pid, 0.0) + (1 - alpha) * s.get(pid, 0.0) for pid in set(d) | set(s)}
+
+
+def _min_max(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {pid: (v - low) / span if span > 0 else 1.0 for pid, v in scores.items()}
+
+
+def fuse(dense: dict[int, float], lexical: dict[int, float], method: str, alpha: float, rrf_k: int) -> dict[int, float]:
+    if method == "rrf":
+        return reciprocal_rank(dense, lexical, rrf_k)
+    if method == "convex":
+        return convex(dense, lexical, alpha)
+    if method == "dense":
+        return dict(dense)
+    if method == "bm25":
+        return dict(lexical)
+    raise ValueError(f"unknown fusion {method!r}")

@@ -1,0 +1,190 @@
+"""The index on disk: a folder of plain files, swapped in atomically.
+
+    INDEX_DIR/current -> builds/<stamp>/      (a symlink, replaced in one rename)
+    builds/<stamp>/manifest.json              model, dimension, chunker version, corpus files and hashes
+    builds/<stamp>/vectors.faiss              normalised embeddings, inner-product search
+    builds/<stamp>/passages.sqlite            passage text and metadata, row id = vector id
+    builds/<stamp>/bm25/                      the BM25 index (bm25s .npy and .json files)
+
+A search reads whatever `current` points to, so a rebuild never leaves a half-written index behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.chunk import CHUNKER_VERSION
+from rag.lexical import LexicalIndex
+from rag.records import Passage
+
+FORMAT_VERSION = 1
+
+
+class IndexUnusable(RuntimeError):
+    """The index is missing, damaged or was built differently; the message says what to run."""
+
+
+@dataclass
+class FileEntry:
+    source: str
+    sha256: str
+    passages: int = 0
+    skipped: str | None = None
+
+
+@dataclass
+class Manifest:
+    model: str
+    dimension: int
+    chunker_version: int = CHUNKER_VERSION
+    format_version: int = FORMAT_VERSION
+    corpus_root: str = ""
+    inputs: list[str] = field(default_factory=list)
+    files: list[FileEntry] = field(default_factory=list)
+    documents: int = 0
+    passages: int = 0
+    built_at: str = ""
+    faiss_index: str = "IndexFlatIP"
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        data = json.loads(path.read_text())
+        data["files"] = [FileEntry(**f) for f in data.get("files", [])]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+_COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in")
+
+
+def write_index(
+    index_dir: Path, manifest: Manifest, passages: list[Passage], vectors: np.ndarray, lexical: LexicalIndex
+) -> Path:
+    """Write a complete new build beside the current one, then point `current` at it."""
+    import faiss
+
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    work = builds / f".{stamp}.partial"
+    work.mkdir()
+    manifest.built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    manifest.passages = len(passages)
+
+    index = faiss.IndexFlatIP(manifest.dimension)
+    if len(vectors):
+        index.add(vectors)
+    faiss.write_index(index, str(work / "vectors.faiss"))
+    with sqlite3.connect(work / "passages.sqlite") as db:
+        db.execute(
+            "CREATE TABLE passages (id INTEGER PRIMARY KEY, text TEXT, source TEXT, title TEXT, section TEXT,"
+            " start_line INTEGER, end_line INTEGER, date TEXT, url TEXT, hash TEXT, also_in TEXT)"
+        )
+        db.executemany(
+            f"INSERT INTO passages VALUES (?, {', '.join('?' * len(_COLUMNS))})",
+            (
+                (i, *(json.dumps(p.also_in) if c == "also_in" else getattr(p, c) for c in _COLUMNS))
+                for i, p in enumerate(passages)
+            ),
+        )
+        db.execute("CREATE INDEX passages_source ON passages (source)")
+    db.close()
+    lexical.save(work / "bm25")
+    (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
+
+    final = builds / stamp
+    work.rename(final)
+    link = index_dir / ".current.tmp"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(Path("builds") / stamp)
+    os.replace(link, index_dir / "current")
+    _remove_old_builds(builds, keep=final)
+    return final
+
+
+def _remove_old_builds(builds: Path, keep: Path) -> None:
+    # Keep the previous build too: a process that opened it just before the swap may still read it.
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+    for old in done[2:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = index_dir / "current"
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def index_exists(index_dir: Path) -> bool:
+    build = current_build(index_dir)
+    return build is not None and (build / "manifest.json").exists()
+
+
+class StoredIndex:
+    """A built index opened for searching: FAISS vectors, BM25, and passages read from SQLite on demand."""
+
+    def __init__(self, index_dir: Path, model: str | None = None):
+        build = current_build(index_dir)
+        if build is None:
+            raise IndexUnusable(f"no index in {index_dir}/: build one with `rag index --index {index_dir}`")
+        self.path = build
+        try:
+            self.manifest = Manifest.read(build / "manifest.json")
+        except (OSError, ValueError, TypeError) as err:
+            raise IndexUnusable(f"index manifest in {build} is unreadable ({err}); rebuild with `rag index --full`")
+        m = self.manifest
+        if m.format_version > FORMAT_VERSION:
+            raise IndexUnusable("this index was written by a newer version of rag; upgrade rag or rebuild the index")
+        if m.chunker_version != CHUNKER_VERSION or m.format_version != FORMAT_VERSION:
+            raise IndexUnusable(
+                f"index built with chunker v{m.chunker_version}, this rag uses v{CHUNKER_VERSION}: "
+                f"rebuild with `rag index --index {index_dir}`"
+            )
+        if model is not None and model != m.model:
+            raise IndexUnusable(
+                f"index built with model {m.model!r} but {model!r} was asked for: rebuild with "
+                f"`rag index --model {model} --index {index_dir}` or search with --model {m.model}"
+            )
+        import faiss
+
+        try:
+            self.vectors = faiss.read_index(str(build / "vectors.faiss"))
+            self.lexical = LexicalIndex.load(build / "bm25", m.passages)
+            self.db = sqlite3.connect(f"file:{build / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+            count = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        except (RuntimeError, OSError, ValueError, sqlite3.Error) as err:
+            raise IndexUnusable(f"index in {build} is damaged ({err}); rebuild with `rag index --full`") from None
+        if count != m.passages or self.vectors.ntotal != m.passages:
+            raise IndexUnusable(f"index in {build} is incomplete; rebuild with `rag index --full`")
+
+    def __len__(self) -> int:
+        return self.manifest.passages
+
+    def passages(self, ids: list[int]) -> list[Passage]:
+        """Passages by vector id, in the order asked."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT id, {', '.join(_COLUMNS)} FROM passages WHERE id IN ({marks})", ids)
+        by_id = {row[0]: _passage(row[1:]) for row in rows}
+        return [by_id[i] for i in ids]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _passage(row) -> Passage:
+    values = dict(zip(_COLUMNS, row))
+    values["also_in"] = json.loads(values["also_in"] or "[]")
+    return Passage(**values)

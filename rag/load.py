@@ -1,0 +1,223 @@
+"""Read the corpus: files and folders into Documents, one per file (or per JSON record, per PDF page).
+
+Each extracted line keeps its line number in the original file so that citations can be checked.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.dates import normalise_date
+from rag.records import Document, Line
+
+SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".json", ".jsonl"}
+TEXT_FIELDS = ("story_text", "text", "content", "body", "article", "article_text", "story", "full_text")
+TITLE_FIELDS = ("headline", "title", "name", "subject")
+DATE_FIELDS = ("date_str", "date", "published", "published_at", "pubdate", "datetime", "time", "created_at")
+URL_FIELDS = ("link", "url", "href", "source_url", "permalink")
+ID_FIELDS = ("_id", "id", "uuid", "doc_id")
+
+
+class SkipFile(Exception):
+    """A file that cannot be indexed; the message is the one-line reason shown in the build report."""
+
+
+@dataclass(frozen=True)
+class RecordFields:
+    """Which JSON fields hold text, title, date and URL; None means detect."""
+
+    text: str | None = None
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+def corpus_root(paths: list[Path]) -> Path:
+    """The folder that sources are named relative to: the common parent of the inputs,
+    so that `rag index seeds/` cites `seeds/003_....txt`."""
+    parents = [str(p.resolve().parent) for p in paths]
+    return Path(os.path.commonpath(parents)) if parents else Path.cwd()
+
+
+def iter_files(paths: list[Path]) -> Iterator[Path]:
+    """Every supported file under the given files and folders, in a stable order, each once."""
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist")
+        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in candidates:
+            resolved = file.resolve()
+            if file.suffix.lower() in SUFFIXES and resolved not in seen and not file.name.startswith("."):
+                seen.add(resolved)
+                yield file
+
+
+def load_file(path: Path, root: Path, fields: RecordFields = RecordFields()) -> list[Document]:
+    """Documents held by one file. Raises SkipFile with a reason when it holds none."""
+    source = path.resolve().relative_to(root).as_posix()
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _load_pdf(path, source)
+    text = decode(path.read_bytes())
+    if suffix in (".json", ".jsonl"):
+        return _load_records(text, source, fields, jsonl=suffix == ".jsonl")
+    if suffix in (".html", ".htm"):
+        return [_load_html(text, source)]
+    lines = [Line(t, i) for i, t in enumerate(text.split("\n"), start=1)]
+    if not any(line.text.strip() for line in lines):
+        raise SkipFile("empty file")
+    return [Document(source=source, lines=lines)]
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else the detected legacy encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise SkipFile("binary or undecodable content") from None
+        text = str(best)
+    if "\x00" in text:
+        raise SkipFile("binary content (NUL bytes)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load_html(raw: str, source: str) -> Document:
+    import trafilatura
+
+    extracted = trafilatura.extract(raw, output_format="txt", include_comments=False, favor_recall=True)
+    if not extracted or not extracted.strip():
+        raise SkipFile("no readable text in HTML")
+    meta = trafilatura.extract_metadata(raw)
+    numbers = _locate_lines(extracted.split("\n"), raw)
+    lines = [Line(t, n) for t, n in zip(extracted.split("\n"), numbers)]
+    return Document(
+        source=source,
+        lines=lines,
+        title=meta.title if meta else None,
+        date=normalise_date(meta.date) if meta and meta.date else None,
+        url=meta.url if meta else None,
+    )
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _locate_lines(extracted: list[str], raw: str) -> list[int | None]:
+    """Line numbers in the raw HTML where each extracted line's text starts, searched forward."""
+    raw_lines = [" ".join(html.unescape(_TAG.sub(" ", line)).split()) for line in raw.split("\n")]
+    numbers: list[int | None] = []
+    cursor = 0
+    for line in extracted:
+        probe = " ".join(line.split())[:40]
+        found = None
+        if probe:
+            for i in range(cursor, len(raw_lines)):
+                if probe in raw_lines[i]:
+                    found = i
+                    break
+        if found is not None:
+            cursor = found
+        numbers.append(found + 1 if found is not None else None)
+    return numbers
+
+
+def _load_pdf(path: Path, source: str) -> list[Document]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise SkipFile("encrypted PDF")
+        title = (reader.metadata.title if reader.metadata else None) or None
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except SkipFile:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError) as err:
+        raise SkipFile(f"unreadable PDF ({err})") from None
+    docs = [
+        # A page fragment is what PDF viewers open: the citation stays checkable without line numbers.
+        Document(source=f"{source}#page={n}", lines=[Line(t, None) for t in text.split("\n")], title=title)
+        for n, text in enumerate(pages, start=1)
+        if text.strip()
+    ]
+    if not docs:
+        raise SkipFile("PDF has no extractable text (scanned images?)")
+    return docs
+
+
+def _load_records(text: str, source: str, fields: RecordFields, jsonl: bool) -> list[Document]:
+    try:
+        if jsonl:
+            records = [json.loads(line) for line in text.split("\n") if line.strip()]
+        else:
+            records = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SkipFile(f"invalid JSON ({err.msg} at line {err.lineno})") from None
+    if isinstance(records, dict):  # {"articles": [...]} and similar wrappers
+        lists = [v for v in records.values() if isinstance(v, list)]
+        records = lists[0] if len(lists) == 1 else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SkipFile("JSON is not a list of records (objects)")
+    text_field = fields.text or _detect(records, TEXT_FIELDS, longest=True)
+    if text_field is None:
+        raise SkipFile("no text field found in the JSON records; name it with --text-field")
+    title_field = fields.title or _detect(records, TITLE_FIELDS)
+    date_field = fields.date or _detect(records, DATE_FIELDS)
+    url_field = fields.url or _detect(records, URL_FIELDS)
+    id_field = _detect(records, ID_FIELDS)
+    docs = []
+    for position, record in enumerate(records):
+        body = record.get(text_field)
+        if not isinstance(body, str) or not body.strip():
+            continue
+        record_id = record.get(id_field) if id_field else None
+        date = record.get(date_field) if date_field else None
+        docs.append(
+            Document(
+                source=f"{source}#{record_id if record_id not in (None, '') else position}",
+                lines=[Line(t, None) for t in body.replace("\r\n", "\n").split("\n")],
+                title=_str_or_none(record.get(title_field)) if title_field else None,
+                date=normalise_date(str(date)) if date not in (None, "") else None,
+                url=_str_or_none(record.get(url_field)) if url_field else None,
+            )
+        )
+    if not docs:
+        raise SkipFile(f"no record has text in field {text_field!r}")
+    return docs
+
+
+def _detect(records: list[dict], names: tuple[str, ...], longest: bool = False) -> str | None:
+    """The first known field name present in the records; for text, else the longest string field."""
+    sample = records[:200]
+    present = {k for r in sample for k, v in r.items() if isinstance(v, (str, int, float)) and v != ""}
+    for name in names:
+        if name in present:
+            return name
+    if not longest:
+        return None
+    lengths: dict[str, int] = {}
+    for record in sample:
+        for key, value in record.items():
+            if isinstance(value, str):
+                lengths[key] = lengths.get(key, 0) + len(value)
+    best = max(lengths, key=lengths.get, default=None)
+    # A field averaging under 80 characters is a label, not an article body.
+    return best if best and lengths[best] / len(sample) >= 80 else None
+
+
+def _str_or_none(value) -> str | None:
+    return str(value).strip() or None if value is not None else None

@@ -1,0 +1,87 @@
+"""Plain records passed between the pipeline stages (load -> clean -> chunk -> index -> retrieve)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Line:
+    """One line of extracted text and where it sits in the original file (1-based, None if unknown)."""
+
+    text: str
+    number: int | None
+
+
+@dataclass
+class Document:
+    """A file, or one record of a JSON export, as read from disk."""
+
+    source: str  # path relative to the corpus root; "FILE#ID" for a JSON record
+    lines: list[Line]
+    title: str | None = None
+    date: str | None = None  # YYYY-MM-DD
+    url: str | None = None
+
+
+@dataclass
+class Block:
+    """A paragraph-like run of cleaned text with the original lines it spans."""
+
+    text: str
+    start_line: int | None
+    end_line: int | None
+    kind: str = "paragraph"  # paragraph | heading | dateline | footnote
+    line_starts: list[tuple[int, int | None]] = field(default_factory=list)  # (char offset, line number)
+
+
+@dataclass
+class Passage:
+    """The unit that is embedded, indexed and cited."""
+
+    text: str
+    source: str
+    title: str | None
+    section: str | None
+    start_line: int | None
+    end_line: int | None
+    date: str | None
+    url: str | None
+    hash: str = ""
+    also_in: list[str] = field(default_factory=list)
+
+    @property
+    def location(self) -> str:
+        """Human citation of where this passage sits: file and lines, or the record id."""
+        if self.start_line is None:
+            return self.source
+        if self.start_line == self.end_line:
+            return f"{self.source}, line {self.start_line}"
+        return f"{self.source}, lines {self.start_line}-{self.end_line}"
+
+
+@dataclass
+class Hit:
+    """A passage returned for a query, with its fused score and supporting-sentence span."""
+
+    passage: Passage
+    score: float
+    rank: int = 0
+    highlight: tuple[int, int] | None = None
+
+    def to_json(self) -> dict:
+        p = self.passage
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "text": p.text,
+            "source": p.source,
+            "title": p.title,
+            "section": p.section,
+            "start_line": p.start_line,
+            "end_line": p.end_line,
+            "date": p.date,
+            "url": p.url,
+            "also_in": list(p.also_in),
+            "highlight": list(self.highlight) if self.highlight else None,
+        }

