@@ -121,7 +121,7 @@ def build_app(settings: Settings):
         except QueryError:
             return results_json(question, [])
 
-    def rebuild(progress=gr.Progress(track_tqdm=True)) -> tuple[str, str]:
+    def rebuild(progress=gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
         progress(0, desc="Reading the corpus")
         summary = engine.rebuild()
         return summary, engine.status()

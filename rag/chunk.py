@@ -19,7 +19,10 @@ MIN_WORDS = 40
 MAX_WORDS = 150
 _GENERIC_HEADINGS = {"abstract", "introduction", "contents", "summary", "news", "home", "menu", "references"}
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Ms|Mrs|Dr|No|St|Jr|Sr|Co|vs|Inc|Ltd|etc|Fig|al|Prof|Gen|Lt|Col))\.$")
+_NOT_AN_END = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Ms|Mrs|Dr|No|St|Jr|Sr|Co|vs|Inc|Ltd|etc|Fig|al|Prof|Gen|Lt|Col"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -113,9 +116,13 @@ def _teasers_without_punctuation(blocks: list[Block]) -> list[Block]:
     out = list(blocks)
     for i in range(len(out) - 1):
         nxt = out[i + 2].kind if i + 2 < len(out) else "heading"
-        if out[i].kind == "heading" and out[i + 1].kind == "heading" and nxt in ("heading", "dateline"):
-            if len(out[i + 1].text.split()) > len(out[i].text.split()):
-                out[i + 1] = Block(**{**out[i + 1].__dict__, "kind": "paragraph"})
+        if (
+            out[i].kind == "heading"
+            and out[i + 1].kind == "heading"
+            and nxt in ("heading", "dateline")
+            and len(out[i + 1].text.split()) > len(out[i].text.split())
+        ):
+            out[i + 1] = Block(**{**out[i + 1].__dict__, "kind": "paragraph"})
     return out
 
 

@@ -28,7 +28,8 @@ _PAGE_TOKEN = re.compile(
 )
 _FOOTNOTE = re.compile(r"^\d{1,2}\s{1,3}[A-Z(“\"]")
 _SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S")
-_DANGLING = re.compile(r"\b(?:and|or|the|of|to|in|by|with|for|a|an|as|at|on|from|that|which)$", re.IGNORECASE)
+# A line ending in one of these is the first half of a wrapped sentence, not a headline.
+_DANGLING = re.compile(r"\b(?:and|or|the|of|a|an|that|which)$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?;:,][\"'”’)\]]*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\u200b-\u200d\ufeff]")
 REPEAT_WINDOW = 8  # a teaser or headline repeated within this many lines is page layout, not content

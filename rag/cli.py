@@ -142,7 +142,7 @@ def search(question, k, as_json, queries, index_dir, model, fusion) -> None:
 @index_option
 @model_option
 @fusion_option
-def eval(questions_file, as_json, index_dir, model, fusion) -> None:  # noqa: A001 - the command's public name
+def eval(questions_file, as_json, index_dir, model, fusion) -> None:
     """Score retrieval on QUESTIONS_FILE (JSONL lines {"q": ..., "a": [...]}): Hit@1/3/5, MRR@10."""
     from rag.evaluate import evaluate, read_questions
     from rag.present import dumps
@@ -161,7 +161,9 @@ def eval(questions_file, as_json, index_dir, model, fusion) -> None:  # noqa: A0
 
 
 @main.command(cls=_Command)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it local unless you mean it.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it local unless you mean it."
+)
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
 @click.option(
     "--corpus",

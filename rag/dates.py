@@ -34,7 +34,9 @@ def normalise_date(text: str) -> str | None:
     import dateparser  # slow to import; only needed when a date is found
 
     parsed = dateparser.parse(
-        text, languages=["en"], settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"}
+        text,
+        languages=["en"],
+        settings={"STRICT_PARSING": True, "PARSERS": ["timestamp", "custom-formats", "absolute-time"]},
     )
     return parsed.date().isoformat() if parsed else None
 
@@ -50,5 +52,7 @@ def find_date(text: str) -> str | None:
 
 def is_dateline(text: str) -> bool:
     """True for a short line that is a date or ends with one: 'December 29, 2025', 'Anton Sokolin June 10, 2024'."""
+    text = text.rstrip()
     match = DATE_PATTERN.search(text)
-    return bool(match) and match.end() >= len(text.rstrip(" .")) and len(text.split()) <= 10
+    # A sentence that ends with a date ("It closes on November 2, 2024.") keeps its full stop.
+    return bool(match) and match.end() == len(text) and len(text.split()) <= 10 and bool(find_date(text))

@@ -41,7 +41,9 @@ class Embedder:
     def __init__(self, name: str = DEFAULT_MODEL):
         self.name = name
         self.model = _load(model_location(name))
-        self.dimension = int((getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)())
+        self.dimension = int(
+            (getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)()
+        )
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:

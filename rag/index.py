@@ -142,7 +142,9 @@ class StoredIndex:
         try:
             self.manifest = Manifest.read(build / "manifest.json")
         except (OSError, ValueError, TypeError) as err:
-            raise IndexUnusable(f"index manifest in {build} is unreadable ({err}); rebuild with `rag index --full`")
+            raise IndexUnusable(
+                f"index manifest in {build} is unreadable ({err}); rebuild with `rag index --full`"
+            ) from None
         m = self.manifest
         if m.format_version > FORMAT_VERSION:
             raise IndexUnusable("this index was written by a newer version of rag; upgrade rag or rebuild the index")

@@ -51,10 +51,17 @@ def iter_files(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"{path} does not exist")
-        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        if path.is_file():
+            candidates = [path]
+        else:  # hidden files and folders (.git, .cache) are not part of the corpus
+            candidates = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         for file in candidates:
             resolved = file.resolve()
-            if file.suffix.lower() in SUFFIXES and resolved not in seen and not file.name.startswith("."):
+            if file.suffix.lower() in SUFFIXES and resolved not in seen:
                 seen.add(resolved)
                 yield file
 
@@ -78,10 +85,8 @@ def load_file(path: Path, root: Path, fields: RecordFields = RecordFields()) -> 
 
 def decode(data: bytes) -> str:
     """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else the detected legacy encoding."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
     except UnicodeDecodeError:
         from charset_normalizer import from_bytes
 
@@ -161,10 +166,7 @@ def _load_pdf(path: Path, source: str) -> list[Document]:
 
 def _load_records(text: str, source: str, fields: RecordFields, jsonl: bool) -> list[Document]:
     try:
-        if jsonl:
-            records = [json.loads(line) for line in text.split("\n") if line.strip()]
-        else:
-            records = json.loads(text)
+        records = [json.loads(line) for line in text.split("\n") if line.strip()] if jsonl else json.loads(text)
     except json.JSONDecodeError as err:
         raise SkipFile(f"invalid JSON ({err.msg} at line {err.lineno})") from None
     if isinstance(records, dict):  # {"articles": [...]} and similar wrappers

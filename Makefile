@@ -1,0 +1,30 @@
+# The README's two commands: `make app` and `make test`. Both install into .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+# The CPU build of torch: a plain `torch` requirement would pull gigabytes of CUDA packages.
+TORCH ?= torch==2.13.0
+
+.PHONY: install app test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+app: install
+	$(BIN)/rag app
+
+lint: install
+	$(BIN)/ruff check rag tests bench
+	$(BIN)/ruff format --check rag tests bench
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) index/current index/builds

@@ -1,0 +1,396 @@
+"""Passages cut from the real seed files by rag.chunk, and the citations they carry."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from rag.chunk import MAX_WORDS, MIN_WORDS, chunk_document, passage_hash, split_sentences
+from rag.clean import clean_document, normalise_text, recurring_lines
+from rag.dates import find_date
+from rag.load import corpus_root, iter_files, load_file
+from rag.records import Document, Line, Passage
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_IDS = ["000", "001", "002", "003", "004"]
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+@cache
+def corpus() -> dict[str, tuple[Document, list, list[Passage]]]:
+    """Each seed as `rag index seeds/` reads it: document, blocks and passages, keyed by '000'..'004'."""
+    files = list(iter_files([SEEDS]))
+    root = corpus_root([SEEDS])
+    docs = [load_file(path, root)[0] for path in files]
+    recurring = recurring_lines(docs)
+    out = {}
+    for path, doc in zip(files, docs, strict=True):
+        blocks = clean_document(doc, recurring)
+        out[path.name[:3]] = (doc, blocks, chunk_document(doc, blocks))
+    return out
+
+
+def passages(seed: str) -> list[Passage]:
+    return corpus()[seed][2]
+
+
+def raw_lines(seed: str) -> list[str]:
+    (path,) = SEEDS.glob(f"{seed}_*.txt")
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace and hyphens removed, casefolded (NFKC first, as the cleaner applies it)."""
+    return re.sub(r"[\s\-‐]", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_seed_passages_are_cited_relative_to_the_corpus_root():
+    for seed in SEED_IDS:
+        sources = {p.source for p in passages(seed)}
+        (path,) = SEEDS.glob(f"{seed}_*.txt")
+        assert sources == {f"seeds/{path.name}"}
+
+
+# --- headline lists ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", ["000", "001"])
+def test_headline_list_gives_headline_plus_teaser_passages(seed):
+    raw = raw_lines(seed)
+    titled = [p for p in passages(seed) if p.title]
+    assert len(titled) >= 37
+    for p in titled:
+        headline = normalise_text(raw[p.start_line - 1])
+        teaser = normalise_text(raw[p.end_line - 1])
+        assert p.title == headline
+        assert p.end_line == p.start_line + 2  # headline, blank line, teaser
+        assert p.text == f"{headline}\n{teaser}"
+        assert p.section is None
+
+
+def test_headline_list_000_stories():
+    ps = passages("000")
+    # 38 stories; the one at line 46 lost its headline on the page itself (lines 44-45 are blank).
+    assert len(ps) == 38
+    untitled = [p for p in ps if not p.title]
+    assert [(p.start_line, p.end_line) for p in untitled] == [(46, 46)]
+    assert untitled[0].text.startswith("For nearly 70 years the Taedonggang Aggregate Station")
+    first = ps[0]
+    assert (first.title, first.start_line, first.end_line) == ("Like Parents of Students", 1, 3)
+    assert first.text == (
+        "Like Parents of Students\nOfficials of the Narae Ceramic Factory are rendering a lot of assistance to "
+        "improving their local community and building a brighter future."
+    )
+    # a teaser without a full stop (line 66) still belongs to its headline (line 64)
+    cap = next(p for p in ps if p.title == "Potato Putting On a White Cap")
+    assert (cap.start_line, cap.end_line) == (64, 66)
+    assert cap.text.endswith("a now famous trademark logo of the DPRK")
+    assert not any("Something went wrong" in p.text for p in ps)
+
+
+def test_headline_list_001_every_story_has_its_headline():
+    ps = passages("001")
+    assert len(ps) == 39  # headlines on lines 1, 5, ..., 153
+    assert all(p.title for p in ps)
+    rural = next(p for p in ps if p.start_line == 141)
+    assert rural.title == "Rural Village Good to Live in"
+    assert rural.text == (
+        "Rural Village Good to Live in\nPoman-ri in North Hwanghae Province is today a vibrant rural community "
+        "undergoing vast changes since Korea’s liberation."
+    )
+    assert rural.end_line == 143
+
+
+def test_nk_news_stories_get_their_byline_dates():
+    ps = passages("004")
+    dates = {p.title: p.date for p in ps if p.title and p.date}
+    assert dates == {
+        "Russian officials inspect North Korean railway in push to resume rail service": "2024-06-10",
+        "Seoul kicks off training against North Korean cyberattacks as tensions rise": "2024-06-10",
+        "North Korea launches barrage of balloons toward South for second straight day": "2024-06-09",
+        "Seoul resumes propaganda broadcasts after more North Korean balloon launches": "2024-06-09",
+        "North Korea launches trash balloons toward South Korea: ROK military": "2024-06-09",
+        "North Korea urges children to provide weapons to boost country’s military power": "2024-06-07",
+        "North Korea clears land at six locations inside DMZ, satellite imagery shows": "2024-06-07",
+        "North Korea revives World Cup qualification hopes with crucial win against Syria": "2024-06-07",
+        "Russian tourist train departs for North Korea for first time in four years": "2024-06-06",
+        "Legal hurdles to board ships hinder North Korea sanctions enforcement: officials": "2024-06-06",
+    }
+
+
+def test_nk_news_railway_story_passage():
+    railway = next(p for p in passages("004") if p.title and p.title.startswith("Russian officials inspect"))
+    assert railway.text == (
+        "Russian officials inspect North Korean railway in push to resume rail service\n"
+        "Far East tourism agency reveals officials joined trial run of passenger train from Khasan to Tumangang in DPRK"
+    )
+    assert (railway.start_line, railway.end_line, railway.date) == (8, 12, "2024-06-10")
+    assert railway.location == "seeds/004_dbe5a5fc2a9b13dc.txt, lines 8-12"
+
+
+def test_nk_news_passages_hold_no_repeats_bylines_or_pagination():
+    ps = passages("004")
+    for p in ps:
+        lines = p.text.split("\n")
+        assert len(lines) == len(set(lines)), p.text  # the headline printed three times appears once
+        assert "1,077" not in p.text
+        assert "Sokolin" not in p.text and "Shreyas Reddy" not in p.text
+    assert not any(p.title in {"Anton Sokolin", "Shreyas Reddy", "Ifang Bremer", "Joe Smith"} for p in ps)
+
+
+def test_voice_of_korea_teasers_get_their_dates():
+    raw = raw_lines("003")
+    teasers = [p for p in passages("003") if p.start_line >= 9]
+    assert [p.start_line for p in teasers] == list(range(9, 67, 3))
+    assert [p.date for p in teasers] == ["2025-12-29"] * 9 + ["2025-12-28"] * 10 + ["2025-12-27"]
+    for p in teasers:
+        assert p.end_line == p.start_line  # the teaser alone, not its duplicate two lines below
+        assert p.text == normalise_text(raw[p.start_line - 1])
+        assert p.date == find_date(raw[p.start_line])  # the date printed on the line under it
+
+
+def test_voice_of_korea_article_is_kept_apart_from_the_teasers():
+    ps = passages("003")
+    article = [p for p in ps if p.end_line <= 7]
+    assert [(p.start_line, p.end_line) for p in article] == [(1, 4), (5, 7)]
+    assert article[0].text.startswith('The "DPRK-Russia IT Goods Exhibition--2024" opened in Pyongyang')
+    assert not any("More From Voice of Korea" in p.text or "More Articles" in p.text for p in ps)
+
+
+# --- the paper ---------------------------------------------------------------------------------
+
+
+def test_paper_passages_follow_its_sections():
+    ps = passages("002")
+    sections = [p.section for p in ps]
+    for name in (
+        "Abstract",
+        "1. INTRODUCTION",
+        "2. PRESENT SITUATION OF INDUSTRIES AND S&T (2010–2015) BASED ON INFORMATION FROM NORTH KOREA’S MEDIA",
+        "2.1. The Situation in 2010",
+        "Notes",
+    ):
+        assert name in sections
+    intro = [p for p in ps if p.section == "1. INTRODUCTION"]
+    assert len(intro) >= 5
+    assert all(p.start_line >= 14 and p.end_line <= 99 for p in intro)  # between the headings on lines 13 and 100
+    assert [(p.start_line, p.end_line) for p in ps if p.section == "Abstract"] == [(2, 6), (7, 12)]
+
+
+def test_paper_footnotes_become_notes_passages():
+    ps = passages("002")
+    note = next(p for p in ps if p.section == "Notes" and p.start_line == 52)
+    assert note.end_line == 59
+    assert note.text.startswith("1 Juche, usually translated as “self-reliance”")
+    assert "Stefan Burckhardt" in note.text
+    body = [p for p in ps if p.section != "Notes"]
+    assert not any("Stefan Burckhardt" in p.text for p in body)
+
+
+def test_paper_passage_sizes():
+    ps = passages("002")
+    counts = [words(p.text) for p in ps]
+    total = sum(words(line) for line in raw_lines("002"))
+    assert len(ps) > 100
+    assert max(counts) <= MAX_WORDS
+    assert sum(MIN_WORDS <= n <= MAX_WORDS for n in counts) >= 0.9 * len(counts)
+    assert max(counts) < 0.02 * total  # never a whole long document
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_no_passage_is_longer_than_max_words(seed):
+    assert all(words(p.text) <= MAX_WORDS for p in passages(seed))
+
+
+def test_long_paragraphs_are_split_between_sentences():
+    _, blocks, ps = corpus()["002"]
+    long_blocks = [b for b in blocks if words(b.text) > MAX_WORDS]
+    assert [(b.start_line, b.end_line) for b in long_blocks] == [(1349, 1359), (1532, 1542)]
+    for block in long_blocks:
+        pieces = [line for p in ps for line in p.text.split("\n") if words(line) >= 10 and line in block.text]
+        assert len(pieces) >= 2
+        assert " ".join(pieces) == block.text  # whole sentences, nothing lost or repeated
+        for piece in pieces:
+            assert SENTENCE_END.search(piece), piece
+            assert piece[0].isupper(), piece
+    shoes = [p for p in ps if p.start_line in (1349, 1355) and p.end_line in (1355, 1359)]
+    assert [(p.start_line, p.end_line) for p in shoes] == [(1349, 1355), (1355, 1359)]
+    assert shoes[0].text.endswith("Shoes of Reebok or Nike standard could be exported.")
+    assert shoes[1].text.startswith("EVA outsoles (with about 0.4 g/cm3 density")
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_passages_end_at_a_sentence_end_or_where_the_source_line_ends(seed):
+    raw = raw_lines(seed)
+    for p in passages(seed):
+        if SENTENCE_END.search(p.text):
+            continue
+        # no full stop: the source itself stops there (a cut-off teaser, a table cell, a heading)
+        last_source_line = squash(raw[p.end_line - 1])
+        assert squash(p.text).endswith(last_source_line), (p.location, p.text[-60:])
+
+
+# --- citations: the key property ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_cited_lines_contain_the_passage_text(seed):
+    """Every passage is found in the lines it cites, piece after piece (a passage joins its blocks with
+    newlines; in 002 footnotes printed between two paragraphs sit inside the cited range)."""
+    raw = raw_lines(seed)
+    ps = passages(seed)
+    assert ps
+    for p in ps:
+        assert p.start_line is not None and 1 <= p.start_line <= p.end_line <= len(raw)
+        cited = squash("\n".join(raw[p.start_line - 1 : p.end_line]))
+        position = 0
+        for piece in p.text.split("\n"):
+            found = cited.find(squash(piece), position)
+            assert found >= 0, (p.location, piece)
+            position = found + len(squash(piece))
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_cited_lines_hold_the_passage_text_contiguously_apart_from_footnotes(seed):
+    """Stronger: leave out the lines of footnote blocks and the whole passage is one run of the cited text."""
+    raw = raw_lines(seed)
+    _, blocks, ps = corpus()[seed]
+    footnote_lines = {n for b in blocks if b.kind == "footnote" for n in range(b.start_line, b.end_line + 1)}
+    for p in ps:
+        keep = range(p.start_line, p.end_line + 1)
+        if p.section != "Notes":
+            keep = [n for n in keep if n not in footnote_lines]
+        cited = squash("\n".join(raw[n - 1] for n in keep))
+        assert squash(p.text) in cited, p.location
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_cited_range_starts_and_ends_on_passage_text(seed):
+    """The first cited line holds the start of the passage and the last cited line holds its end."""
+    raw = raw_lines(seed)
+    for p in passages(seed):
+        text = squash(p.text)
+        first, last = squash(raw[p.start_line - 1]), squash(raw[p.end_line - 1])
+        assert first and last
+        assert text in first or any(text.startswith(first[i:]) for i in range(len(first))), p.location
+        assert text in last or any(text.endswith(last[:i]) for i in range(1, len(last) + 1)), p.location
+
+
+def test_record_passages_cite_the_record():
+    # the teaser of 004 line 12 as the body of a JSON export record
+    doc = Document(
+        source="export.json#a1",
+        lines=[
+            Line("Far East tourism agency reveals officials joined trial run of passenger train", None),
+            Line("from Khasan to Tumangang in DPRK.", None),
+        ],
+        title="Russian officials inspect North Korean railway in push to resume rail service",
+        date="2024-06-10",
+        url="https://example.org/a1",
+    )
+    (p,) = chunk_document(doc, clean_document(doc))
+    assert p.text == (
+        "Far East tourism agency reveals officials joined trial run of passenger train "
+        "from Khasan to Tumangang in DPRK."
+    )
+    assert (p.start_line, p.end_line) == (None, None)
+    assert p.location == "export.json#a1"
+    assert (p.title, p.url, p.date) == (doc.title, "https://example.org/a1", "2024-06-10")
+    assert p.hash == passage_hash(p.text)
+
+
+def test_short_sentence_ending_in_a_date_is_kept_as_content():
+    # 003 lines 2 and 6 around a short sentence that ends with a full date
+    lines = [
+        "Its opening ceremony was held at the Sci-Tech Complex on October 29.",
+        "The exhibition closes on November 2, 2024.",
+        "After the ceremony, the participants looked round the exhibition hall.",
+    ]
+    doc = Document(source="a.txt", lines=[Line(t, n) for n, t in enumerate(lines, start=1)])
+    text = "\n".join(p.text for p in chunk_document(doc, clean_document(doc)))
+    assert "The exhibition closes on November 2, 2024." in text
+
+
+# --- sentences and hashes ----------------------------------------------------------------------
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def test_split_sentences_plain():
+    # 000 line 35
+    text = (
+        "Kim Sol Hyang gave birth to just one son. "
+        "But today she can say that she has many children who look up to her as mother."
+    )
+    assert sentences(text) == [
+        "Kim Sol Hyang gave birth to just one son.",
+        "But today she can say that she has many children who look up to her as mother.",
+    ]
+
+
+def test_split_sentences_keeps_no_2_together():
+    # 001 line 59
+    text = (
+        "Choe Chol was appointed as leader of workteam No. 2 of the Puhung Cooperative Farm "
+        "in Unsan County over 10 years ago."
+    )
+    assert sentences(text) == [text]
+
+
+def test_split_sentences_keeps_titles_together():
+    # 001 line 111 (Dr.), and Mr./Ms. in the same pattern
+    text = "Dr. An Jong Hui, Deputy Head of the Pyongyang Sports Team, is dedicating herself. Mr. Kim met Ms. Ri there."
+    assert sentences(text) == [
+        "Dr. An Jong Hui, Deputy Head of the Pyongyang Sports Team, is dedicating herself.",
+        "Mr. Kim met Ms. Ri there.",
+    ]
+
+
+def test_split_sentences_keeps_initials_together():
+    # 002 lines 1325-1326
+    text = (
+        "The information of this section was provided by John G. Lee, one of the authors. "
+        "He worked in a plastics company as an Applications Manager."
+    )
+    assert sentences(text) == [
+        "The information of this section was provided by John G. Lee, one of the authors.",
+        "He worked in a plastics company as an Applications Manager.",
+    ]
+    assert sentences("The U.S. and the U.N. agreed. Talks went on.") == [
+        "The U.S. and the U.N. agreed.",
+        "Talks went on.",
+    ]
+
+
+def test_split_sentences_spans_and_quotes():
+    text = "He said “It works.” Then he left! Did he? Yes."
+    assert sentences(text) == ["He said “It works.”", "Then he left!", "Did he?", "Yes."]
+    assert split_sentences("") == []
+    assert split_sentences("No end punctuation here") == [(0, 23)]
+
+
+def test_split_sentences_keeps_abbreviated_month_with_its_day():
+    text = "The ceremony took place on Dec. 28, 2025 in Pyongyang. The respected leader attended."
+    assert sentences(text) == [
+        "The ceremony took place on Dec. 28, 2025 in Pyongyang.",
+        "The respected leader attended.",
+    ]
+
+
+def test_passage_hash_ignores_case_and_whitespace():
+    a = "Russian officials inspect North Korean railway\nFar East tourism agency reveals"
+    b = "  russian OFFICIALS inspect north korean railway  far east\ttourism agency reveals\n"
+    assert passage_hash(a) == passage_hash(b)
+    assert len(passage_hash(a)) == 16
+    assert passage_hash(a) != passage_hash(a.replace("railway", "rail way"))
+    assert passage_hash(a) != passage_hash(a + ".")
