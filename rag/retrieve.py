@@ -3,6 +3,8 @@ sentence that best answers the question marked in each passage."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from rag.chunk import split_sentences
@@ -59,7 +61,7 @@ class Searcher:
 
     def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
         """Mark in each hit the sentence closest in meaning to the question."""
-        spans = [split_sentences(h.passage.text) or [(0, len(h.passage.text))] for h in hits]
+        spans = [_sentence_spans(h.passage.text) for h in hits]
         sentences = [h.passage.text[a:b] for h, spans_ in zip(hits, spans) for a, b in spans_]
         if not sentences:
             return
@@ -78,9 +80,16 @@ class Searcher:
         self.index.close()
 
 
-def read_context(corpus_root: str, passage: Passage, around: int = 5) -> str | None:
-    from pathlib import Path
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences, with a headline (its own line) counted as one."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        spans += [(offset + a, offset + b) for a, b in split_sentences(line)]
+        offset += len(line) + 1
+    return spans or [(0, len(text))]
 
+
+def read_context(corpus_root: str, passage: Passage, around: int = 5) -> str | None:
     if passage.start_line is None or "#" in passage.source:
         return None
     path = Path(corpus_root) / passage.source
@@ -90,4 +99,5 @@ def read_context(corpus_root: str, passage: Passage, around: int = 5) -> str | N
         return None
     first = max(1, passage.start_line - around)
     last = min(len(lines), (passage.end_line or passage.start_line) + around)
-    return "\n".join(f"{n:>5}  {lines[n - 1]}" for n in range(first, last + 1))
+    cited = range(passage.start_line, (passage.end_line or passage.start_line) + 1)
+    return "\n".join(f"{'>' if n in cited else ' '}{n:>5}  {lines[n - 1]}" for n in range(first, last + 1))

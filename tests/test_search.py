@@ -73,7 +73,7 @@ def test_empty_question_is_refused_with_a_message(searcher):
 def test_context_shows_numbered_source_lines(searcher):
     hit = searcher.search("Which company made an antivirus program?", k=1)[0]
     context = searcher.context(hit.passage)
-    assert f"{hit.passage.start_line:>5}  " in context
+    assert f">{hit.passage.start_line:>5}  " in context  # cited lines are marked
     assert "Jiu" in context
 
 
