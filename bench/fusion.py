@@ -30,7 +30,7 @@ def main() -> None:
         for label, overrides in METHODS:
             method = label.split()[0]
             searcher = Searcher(settings.__class__.from_env(environ={}, index_dir=settings.index_dir, **overrides))
-            report = evaluate(questions, lambda q, k, s=searcher, m=method: s.search(q, k, fusion=m))
+            report = evaluate(questions, lambda q, k, s=searcher, m=method: s.search(q, k, fusion=m, highlight=False))
             print(
                 f"| {name} ({report.questions} q) | {label} | {report.hit_at_1:.3f} | {report.hit_at_3:.3f} "
                 f"| {report.hit_at_5:.3f} | {report.mrr_at_10:.3f} |",

@@ -151,7 +151,7 @@ def eval(questions_file, as_json, index_dir, model, fusion) -> None:
     settings = _settings(index_dir=index_dir, model=model, fusion=fusion)
     questions = read_questions(questions_file)
     searcher = Searcher(settings)
-    report = evaluate(questions, lambda q, k: searcher.search(q, k))
+    report = evaluate(questions, lambda q, k: searcher.search(q, k, highlight=False))
     if as_json:
         click.echo(dumps(report.to_json()))
     else:

@@ -27,7 +27,7 @@ class Searcher:
         self.index = StoredIndex(settings.index_dir, settings.model)
         self.embedder = get_embedder(self.index.manifest.model)
 
-    def search(self, query: str, k: int | None = None, fusion: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, fusion: str | None = None, highlight: bool = True) -> list[Hit]:
         query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
@@ -56,7 +56,8 @@ class Searcher:
             hits.append(Hit(passage=passage, score=fused[pid], rank=len(hits) + 1))
             if len(hits) == k:
                 break
-        self._highlight(query_vector, hits)
+        if highlight:
+            self._highlight(query_vector, hits)
         return hits
 
     def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
