@@ -1,22 +1,28 @@
-"""The indexing pipeline: load -> clean -> chunk -> deduplicate -> embed -> write."""
+"""The indexing pipeline: load -> clean -> chunk -> deduplicate -> embed -> write.
+
+Builds are incremental: a file whose size and modification time (or, failing that, SHA-256) match
+the last build is not read again, its passages come from the index, and a passage whose text was
+embedded before is not embedded again. `full=True` rebuilds everything."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
-from rag.chunk import chunk_document
+from rag.chunk import chunk_document, passage_hash
 from rag.clean import clean_document, recurring_lines
 from rag.embed import get_embedder
-from rag.index import FileEntry, Manifest, write_index
+from rag.index import FileEntry, IndexUnusable, Manifest, StoredIndex, index_exists, write_index
 from rag.lexical import LexicalIndex
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file
 from rag.records import Document, Passage
@@ -35,6 +41,9 @@ class BuildReport:
     documents: int = 0
     passages: int = 0
     duplicates: int = 0
+    files_read: int = 0
+    embedded: int = 0
+    up_to_date: bool = False
     seconds: float = 0.0
 
     @property
@@ -42,15 +51,21 @@ class BuildReport:
         return [f for f in self.files if f.skipped]
 
     def summary(self) -> str:
-        text = (
-            f"indexed {self.documents} documents from {len(self.files) - len(self.skipped)} files into "
-            f"{self.passages} passages ({self.duplicates} duplicates merged) in {self.seconds:.1f}s"
-        )
+        if self.up_to_date:
+            text = f"index is up to date: {len(self.files)} files unchanged ({self.seconds:.1f}s)"
+        else:
+            text = (
+                f"indexed {self.documents} documents from {len(self.files) - len(self.skipped)} files into "
+                f"{self.passages} passages ({self.duplicates} duplicates merged; {self.files_read} files read, "
+                f"{self.embedded} passages embedded) in {self.seconds:.1f}s"
+            )
         return "\n".join([text, *(f"skipped {f.source}: {f.skipped}" for f in self.skipped)])
 
 
-def build_index(settings: Settings, paths: list[Path] | None = None, progress: bool = True) -> BuildReport:
-    """Read the corpus at `paths` (default: settings.corpus) and write a fresh index to settings.index_dir."""
+def build_index(
+    settings: Settings, paths: list[Path] | None = None, progress: bool = True, full: bool = False
+) -> BuildReport:
+    """Index the corpus at `paths` (default: settings.corpus) into settings.index_dir."""
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or settings.corpus)]
     missing = [str(p) for p in paths if not p.exists()]
@@ -59,52 +74,128 @@ def build_index(settings: Settings, paths: list[Path] | None = None, progress: b
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(settings.index_dir):
         root = corpus_root(paths)
+        previous = None if full else _previous_build(settings, root)
         report = BuildReport()
-        documents = _read(paths, root, settings, report, progress)
-        recurring = recurring_lines(documents)
-        chunked = [p for doc in documents for p in chunk_document(doc, clean_document(doc, recurring))]
-        passages = merge_duplicates(chunked)
-        counts: dict[str, int] = {}
-        for p in chunked:
-            name = p.source.split("#")[0]
-            counts[name] = counts.get(name, 0) + 1
-        for entry in report.files:
-            entry.passages = counts.get(entry.source, 0)
+        chunks, recurring = _chunk_corpus(paths, root, settings, previous, report, progress)
+        unchanged = previous is not None and report.files_read == 0
+        if unchanged and {f.source for f in report.files} == {f.source for f in previous.manifest.files}:
+            report.up_to_date = True
+            report.seconds = time.perf_counter() - started
+            return report
 
-        embedder = get_embedder(settings.model)
-        texts = [embedding_text(p) for p in passages]
-        vectors = embedder.encode(texts, batch_size=settings.batch_size, progress=progress)
+        all_chunks = [p for items in chunks.values() for p in items]
+        passages = merge_duplicates(all_chunks)
+        vectors = _embed(passages, settings, previous, progress, report)
         manifest = Manifest(
             model=settings.model,
-            dimension=embedder.dimension,
+            dimension=vectors.shape[1],
             corpus_root=str(root),
             inputs=[p.resolve().relative_to(root).as_posix() for p in paths],
             files=report.files,
-            documents=len(documents),
+            documents=sum(f.documents for f in report.files),
+            recurring_lines=sorted(recurring),
         )
-        write_index(settings.index_dir, manifest, passages, vectors, LexicalIndex.build(texts))
-        report.documents = len(documents)
+        lexical = LexicalIndex.build([p.embedding_text for p in passages])
+        write_index(settings.index_dir, manifest, passages, vectors, lexical, chunks)
+        report.documents = manifest.documents
         report.passages = len(passages)
-        report.duplicates = len(chunked) - len(passages)
+        report.duplicates = len(all_chunks) - len(passages)
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _read(paths: list[Path], root: Path, settings: Settings, report: BuildReport, progress: bool) -> list[Document]:
+def _previous_build(settings: Settings, root: Path) -> StoredIndex | None:
+    """The current build, when its passages and vectors can be reused for this one."""
+    if not index_exists(settings.index_dir):
+        return None
+    try:
+        previous = StoredIndex(settings.index_dir, settings.model)
+    except IndexUnusable as err:
+        log.info("full rebuild: %s", err)
+        return None
+    return previous if previous.manifest.corpus_root == str(root) else None
+
+
+def _chunk_corpus(
+    paths: list[Path],
+    root: Path,
+    settings: Settings,
+    previous: StoredIndex | None,
+    report: BuildReport,
+    progress: bool,
+) -> tuple[dict[str, list[Passage]], set[str]]:
+    """Every file's passages: taken from the previous build when the file is unchanged, else read."""
     fields = RecordFields(settings.text_field, settings.title_field, settings.date_field, settings.url_field)
-    documents: list[Document] = []
+    known = {f.source: f for f in previous.manifest.files} if previous else {}
+    chunks: dict[str, list[Passage]] = {}
+    fresh: dict[str, list[Document]] = {}
     for path in tqdm(list(iter_files(paths)), desc="Reading", unit="file", disable=not progress):
         source = path.resolve().relative_to(root).as_posix()
-        try:
-            data = path.read_bytes()
-            entry = FileEntry(source=source, sha256=hashlib.sha256(data).hexdigest())
-            documents.extend(load_file(path, root, fields))
-        except SkipFile as reason:
-            entry.skipped = str(reason)
-        except OSError as err:
-            entry = FileEntry(source=source, sha256="", skipped=f"cannot read ({err.strerror or err})")
+        entry, documents = _read_file(path, source, root, fields, known.get(source))
         report.files.append(entry)
-    return documents
+        if documents is None:  # unchanged since the last build
+            chunks[source] = previous.file_chunks(source)
+        else:
+            fresh[source] = documents
+    report.files_read = len(fresh)
+    # Boilerplate is learnt across the whole corpus at a full build and kept for incremental ones.
+    if previous is None:
+        recurring = recurring_lines([d for docs in fresh.values() for d in docs])
+    else:
+        recurring = set(previous.manifest.recurring_lines)
+    for source, documents in fresh.items():
+        chunks[source] = [p for doc in documents for p in chunk_document(doc, clean_document(doc, recurring))]
+    for entry in report.files:
+        entry.passages = len(chunks.get(entry.source, []))
+    return chunks, recurring
+
+
+def _read_file(
+    path: Path, source: str, root: Path, fields: RecordFields, known: FileEntry | None
+) -> tuple[FileEntry, list[Document] | None]:
+    """The file's manifest entry and its documents, or None for documents when it is unchanged."""
+    try:
+        stat = path.stat()
+        if known and not known.skipped and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            return known, None
+        data = path.read_bytes()
+    except OSError as err:
+        return FileEntry(source=source, sha256="", skipped=f"cannot read ({err.strerror or err})"), []
+    entry = FileEntry(source, hashlib.sha256(data).hexdigest(), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    if known and not known.skipped and known.sha256 == entry.sha256:
+        entry.documents = known.documents
+        return entry, None  # touched but not changed
+    try:
+        documents = load_file(path, root, fields, data=data)
+    except SkipFile as reason:
+        entry.skipped = str(reason)
+        return entry, []
+    entry.documents = len(documents)
+    return entry, documents
+
+
+def _embed(
+    passages: list[Passage], settings: Settings, previous: StoredIndex | None, progress: bool, report: BuildReport
+) -> np.ndarray:
+    """Vectors for the passages, embedding only texts that the previous build did not hold
+    (the model is not even loaded when there is nothing new)."""
+    cached = previous.vectors_by_hash() if previous else {}
+    keys = [passage_hash(p.embedding_text) for p in passages]
+    todo = [i for i, key in enumerate(keys) if key not in cached]
+    if todo or previous is None:
+        embedder = get_embedder(settings.model)
+        dimension = embedder.dimension
+        fresh = embedder.encode([passages[i].embedding_text for i in todo], settings.batch_size, progress=progress)
+    else:
+        dimension = previous.manifest.dimension
+    vectors = np.zeros((len(passages), dimension), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in cached:
+            vectors[i] = cached[key]
+    if todo:
+        vectors[todo] = fresh
+    report.embedded = len(todo)
+    return vectors
 
 
 def merge_duplicates(passages: list[Passage]) -> list[Passage]:
@@ -113,18 +204,11 @@ def merge_duplicates(passages: list[Passage]) -> list[Passage]:
     for passage in passages:
         first = by_hash.get(passage.hash)
         if first is None:
-            by_hash[passage.hash] = passage
+            by_hash[passage.hash] = Passage(**{**passage.__dict__, "also_in": []})
         elif passage.location != first.location and passage.location not in first.also_in:
             first.also_in.append(passage.location)
             first.date = first.date or passage.date
     return list(by_hash.values())
-
-
-def embedding_text(passage: Passage) -> str:
-    """What is embedded and BM25-indexed: the passage with its title and section in front, so that
-    a paragraph is found by what its document is about; users still see only the passage."""
-    head = [h for h in (passage.title, passage.section) if h and h not in passage.text]
-    return "\n".join([*head, passage.text])
 
 
 @contextmanager
@@ -134,4 +218,6 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BuildError(f"another `rag index` is already building {index_dir}/; wait for it to finish") from None
+        handle.write(str(os.getpid()))
+        handle.flush()
         yield

@@ -68,7 +68,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @model_option
-@click.option("--full", is_flag=True, help="Rebuild everything (currently every build is a full build).")
+@click.option("--full", is_flag=True, help="Re-read and re-embed everything instead of only what changed.")
 @click.option("--text-field", default=None, help="JSON records: field holding the article text [default: detected].")
 @click.option("--title-field", default=None, help="JSON records: field holding the headline [default: detected].")
 @click.option("--date-field", default=None, help="JSON records: field holding the date [default: detected].")
@@ -91,9 +91,10 @@ def index(paths, index_dir, model, full, text_field, title_field, date_field, ur
         url_field=url_field,
         batch_size=batch_size,
     )
-    report = build_index(settings, progress=not quiet)
+    report = build_index(settings, progress=not quiet, full=full)
     click.echo(report.summary(), err=True)
-    click.echo(f"index written to {settings.index_dir}/", err=True)
+    if not report.up_to_date:
+        click.echo(f"index written to {settings.index_dir}/", err=True)
 
 
 @main.command(cls=_Command)

@@ -16,12 +16,13 @@ import json
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from rag.chunk import CHUNKER_VERSION
+from rag.chunk import CHUNKER_VERSION, passage_hash
 from rag.lexical import LexicalIndex
 from rag.records import Passage
 
@@ -38,6 +39,9 @@ class FileEntry:
     sha256: str
     passages: int = 0
     skipped: str | None = None
+    size: int = 0
+    mtime_ns: int = 0
+    documents: int = 0
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Manifest:
     passages: int = 0
     built_at: str = ""
     faiss_index: str = "IndexFlatIP"
+    recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
@@ -63,12 +68,21 @@ class Manifest:
 
 
 _COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in")
+_SCHEMA = ", ".join(f"{c} {'INTEGER' if c.endswith('_line') else 'TEXT'}" for c in _COLUMNS)
 
 
 def write_index(
-    index_dir: Path, manifest: Manifest, passages: list[Passage], vectors: np.ndarray, lexical: LexicalIndex
+    index_dir: Path,
+    manifest: Manifest,
+    passages: list[Passage],
+    vectors: np.ndarray,
+    lexical: LexicalIndex,
+    chunks: dict[str, list[Passage]],
 ) -> Path:
-    """Write a complete new build beside the current one, then point `current` at it."""
+    """Write a complete new build beside the current one, then point `current` at it.
+
+    `chunks` are each file's passages before deduplication: the next incremental build takes them
+    as they are for files that did not change."""
     import faiss
 
     builds = index_dir / "builds"
@@ -83,20 +97,17 @@ def write_index(
     if len(vectors):
         index.add(vectors)
     faiss.write_index(index, str(work / "vectors.faiss"))
-    with sqlite3.connect(work / "passages.sqlite") as db:
-        db.execute(
-            "CREATE TABLE passages (id INTEGER PRIMARY KEY, text TEXT, source TEXT, title TEXT, section TEXT,"
-            " start_line INTEGER, end_line INTEGER, date TEXT, url TEXT, hash TEXT, also_in TEXT)"
-        )
+    marks = ", ".join("?" * len(_COLUMNS))
+    with closing(sqlite3.connect(work / "passages.sqlite")) as db, db:
+        db.execute(f"CREATE TABLE passages (id INTEGER PRIMARY KEY, {_SCHEMA})")
+        db.execute(f"CREATE TABLE chunks (file TEXT, position INTEGER, {_SCHEMA})")
+        db.executemany(f"INSERT INTO passages VALUES (?, {marks})", ((i, *_row(p)) for i, p in enumerate(passages)))
         db.executemany(
-            f"INSERT INTO passages VALUES (?, {', '.join('?' * len(_COLUMNS))})",
-            (
-                (i, *(json.dumps(p.also_in) if c == "also_in" else getattr(p, c) for c in _COLUMNS))
-                for i, p in enumerate(passages)
-            ),
+            f"INSERT INTO chunks VALUES (?, ?, {marks})",
+            ((file, n, *_row(p)) for file, items in chunks.items() for n, p in enumerate(items)),
         )
         db.execute("CREATE INDEX passages_source ON passages (source)")
-    db.close()
+        db.execute("CREATE INDEX chunks_file ON chunks (file)")
     lexical.save(work / "bm25")
     (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
 
@@ -182,8 +193,29 @@ class StoredIndex:
         by_id = {row[0]: _passage(row[1:]) for row in rows}
         return [by_id[i] for i in ids]
 
+    def file_chunks(self, file: str) -> list[Passage]:
+        """A file's passages as chunked at the last build, before deduplication."""
+        rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM chunks WHERE file = ? ORDER BY position", (file,))
+        passages = [_passage(row) for row in rows]
+        for passage in passages:
+            passage.also_in = []
+        return passages
+
+    def vectors_by_hash(self) -> dict[str, np.ndarray]:
+        """Stored embeddings keyed by the hash of the text that was embedded, so that unchanged
+        passages are not embedded again."""
+        if not len(self):
+            return {}
+        matrix = self.vectors.reconstruct_n(0, len(self))
+        rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM passages ORDER BY id")
+        return {passage_hash(_passage(row).embedding_text): vector for row, vector in zip(rows, matrix)}
+
     def close(self) -> None:
         self.db.close()
+
+
+def _row(passage: Passage) -> tuple:
+    return tuple(json.dumps(passage.also_in) if c == "also_in" else getattr(passage, c) for c in _COLUMNS)
 
 
 def _passage(row) -> Passage:

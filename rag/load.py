@@ -66,13 +66,17 @@ def iter_files(paths: list[Path]) -> Iterator[Path]:
                 yield file
 
 
-def load_file(path: Path, root: Path, fields: RecordFields = RecordFields()) -> list[Document]:
-    """Documents held by one file. Raises SkipFile with a reason when it holds none."""
+def load_file(
+    path: Path, root: Path, fields: RecordFields = RecordFields(), data: bytes | None = None
+) -> list[Document]:
+    """Documents held by one file (its bytes may be given when already read). Raises SkipFile
+    with a reason when it holds none."""
     source = path.resolve().relative_to(root).as_posix()
     suffix = path.suffix.lower()
+    data = path.read_bytes() if data is None else data
     if suffix == ".pdf":
-        return _load_pdf(path, source)
-    text = decode(path.read_bytes())
+        return _load_pdf(data, source)
+    text = decode(data)
     if suffix in (".json", ".jsonl"):
         return _load_records(text, source, fields, jsonl=suffix == ".jsonl")
     if suffix in (".html", ".htm"):
@@ -139,12 +143,14 @@ def _locate_lines(extracted: list[str], raw: str) -> list[int | None]:
     return numbers
 
 
-def _load_pdf(path: Path, source: str) -> list[Document]:
+def _load_pdf(data: bytes, source: str) -> list[Document]:
+    import io
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise SkipFile("encrypted PDF")
         title = (reader.metadata.title if reader.metadata else None) or None

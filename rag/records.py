@@ -51,6 +51,13 @@ class Passage:
     also_in: list[str] = field(default_factory=list)
 
     @property
+    def embedding_text(self) -> str:
+        """What is embedded and BM25-indexed: the passage with its title and section in front, so that
+        a paragraph is found by what its document is about; users still see only the passage."""
+        head = [h for h in (self.title, self.section) if h and h not in self.text]
+        return "\n".join([*head, self.text])
+
+    @property
     def location(self) -> str:
         """Human citation of where this passage sits: file and lines, or the record id."""
         if self.start_line is None:
@@ -68,6 +75,7 @@ class Hit:
     score: float
     rank: int = 0
     highlight: tuple[int, int] | None = None
+    dense_score: float | None = None  # cosine to the question, when the dense retriever saw the passage
 
     def to_json(self) -> dict:
         p = self.passage

@@ -53,7 +53,7 @@ class Searcher:
             if any(key in other or other in key for other in shown):
                 continue
             shown.append(key)
-            hits.append(Hit(passage=passage, score=fused[pid], rank=len(hits) + 1))
+            hits.append(Hit(passage=passage, score=fused[pid], rank=len(hits) + 1, dense_score=dense.get(pid)))
             if len(hits) == k:
                 break
         if highlight:
@@ -62,7 +62,7 @@ class Searcher:
 
     def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
         """Mark in each hit the sentence closest in meaning to the question."""
-        spans = [_sentence_spans(h.passage.text) for h in hits]
+        spans = [sentence_spans(h.passage.text) for h in hits]
         sentences = [h.passage.text[a:b] for h, spans_ in zip(hits, spans) for a, b in spans_]
         if not sentences:
             return
@@ -81,7 +81,7 @@ class Searcher:
         self.index.close()
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentences, with a headline (its own line) counted as one."""
     spans, offset = [], 0
     for line in text.split("\n"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 FUSIONS = ("convex", "rrf", "dense", "bm25")
@@ -29,6 +29,11 @@ class Settings:
     title_field: str | None = None
     date_field: str | None = None
     url_field: str | None = None
+    llm_url: str | None = None  # an OpenAI-compatible server, e.g. http://localhost:11434/v1; None: no LLM
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # RAG_LLM_API_KEY, else OPENAI_API_KEY; never shown
+    llm_timeout: float = 60.0  # seconds without a byte from the server before giving up
+    answer_threshold: float = 0.38  # best sentence-question cosine below which nothing is answered (bench/RESULTS.md)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -55,6 +60,12 @@ class Settings:
             raise SettingsError(f"alpha must be between 0 and 1, not {self.alpha}")
         if self.k < 1 or self.batch_size < 1 or self.candidates < 1:
             raise SettingsError("k, batch_size and candidates must be positive")
+        if bool(self.llm_url) != bool(self.llm_model):
+            raise SettingsError("a language model needs both --llm-url and --llm-model (RAG_LLM_URL, RAG_LLM_MODEL)")
+        if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
+            raise SettingsError(f"the LLM URL must start with http:// or https://, not {self.llm_url!r}")
+        if self.llm_timeout <= 0:
+            raise SettingsError(f"llm_timeout must be positive, not {self.llm_timeout}")
         return self
 
 

@@ -88,7 +88,7 @@ def test_rebuild_swaps_in_a_new_build_and_old_reader_keeps_working(seed_index, c
     build_index(settings, progress=False)
     first = StoredIndex(settings.index_dir)
     first_build = first.path
-    build_index(settings, progress=False)
+    build_index(settings, progress=False, full=True)
     second = StoredIndex(settings.index_dir)
     assert second.path != first_build
     assert first.passages([0])[0].text == second.passages([0])[0].text  # the old reader still answers
