@@ -24,7 +24,7 @@ from rag.clean import clean_document, recurring_lines
 from rag.embed import get_embedder
 from rag.index import FileEntry, IndexUnusable, Manifest, StoredIndex, index_exists, write_index
 from rag.lexical import LexicalIndex
-from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file
+from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
 from rag.records import Document, Passage
 from rag.settings import Settings
 
@@ -90,7 +90,7 @@ def build_index(
             model=settings.model,
             dimension=vectors.shape[1],
             corpus_root=str(root),
-            inputs=[p.resolve().relative_to(root).as_posix() for p in paths],
+            inputs=[source_name(p, root) for p in paths],
             files=report.files,
             documents=sum(f.documents for f in report.files),
             recurring_lines=sorted(recurring),
@@ -130,8 +130,8 @@ def _chunk_corpus(
     chunks: dict[str, list[Passage]] = {}
     fresh: dict[str, list[Document]] = {}
     for path in tqdm(list(iter_files(paths)), desc="Reading", unit="file", disable=not progress):
-        source = path.resolve().relative_to(root).as_posix()
-        entry, documents = _read_file(path, source, root, fields, known.get(source))
+        source = source_name(path, root)
+        entry, documents = _read_file(path, source, root, fields, known.get(source), settings.max_file_mb)
         report.files.append(entry)
         if documents is None:  # unchanged since the last build
             chunks[source] = previous.file_chunks(source)
@@ -151,13 +151,16 @@ def _chunk_corpus(
 
 
 def _read_file(
-    path: Path, source: str, root: Path, fields: RecordFields, known: FileEntry | None
+    path: Path, source: str, root: Path, fields: RecordFields, known: FileEntry | None, max_mb: float
 ) -> tuple[FileEntry, list[Document] | None]:
     """The file's manifest entry and its documents, or None for documents when it is unchanged."""
     try:
         stat = path.stat()
         if known and not known.skipped and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             return known, None
+        if stat.st_size > max_mb * 1e6:
+            reason = f"larger than {max_mb:g} MB ({stat.st_size / 1e6:.0f} MB); raise RAG_MAX_FILE_MB to index it"
+            return FileEntry(source, "", size=stat.st_size, mtime_ns=stat.st_mtime_ns, skipped=reason), []
         data = path.read_bytes()
     except OSError as err:
         return FileEntry(source=source, sha256="", skipped=f"cannot read ({err.strerror or err})"), []

@@ -31,6 +31,7 @@ _SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S")
 # A line ending in one of these is the first half of a wrapped sentence, not a headline.
 _DANGLING = re.compile(r"\b(?:and|or|the|of|a|an|that|which)$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?;:,][\"'”’)\]]*$")
+_BLOB = re.compile(r"[!-~]{200,}")  # base64, minified script, tracking URLs: no words to read
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\u200b-\u200d\ufeff]")
 REPEAT_WINDOW = 8  # a teaser or headline repeated within this many lines is page layout, not content
 HEADING_MAX_WORDS = 14
@@ -47,7 +48,7 @@ class CleanLine:
 def normalise_text(text: str) -> str:
     """NFKC (ligatures, full-width forms), no control or zero-width characters, single spaces."""
     text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub("", text)
+    text = _BLOB.sub(" ", _CONTROL.sub("", text))
     return " ".join(text.split())
 
 

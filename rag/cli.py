@@ -137,19 +137,50 @@ def search(question, k, as_json, queries, index_dir, model, fusion) -> None:
                 click.echo()
 
 
-@main.command(cls=_Command)
-@click.argument("questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@main.command(name="eval", cls=_Command)
+@click.argument("questions_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--beir",
+    "beir_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Score on a BEIR dataset folder instead (corpus.jsonl, queries.jsonl, qrels/): nDCG@10, Recall@100. "
+    "Its corpus is indexed into --index first when that holds no index.",
+)
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split to score (test, train, dev).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
 @index_option
 @model_option
 @fusion_option
-def eval(questions_file, as_json, index_dir, model, fusion) -> None:
-    """Score retrieval on QUESTIONS_FILE (JSONL lines {"q": ..., "a": [...]}): Hit@1/3/5, MRR@10."""
-    from rag.evaluate import evaluate, read_questions
+def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fusion) -> None:
+    """Score retrieval on QUESTIONS_FILE (JSONL lines {"q": ..., "a": [...]}): Hit@1/3/5, MRR@10;
+    or on a BEIR dataset with --beir DIR."""
     from rag.present import dumps
     from rag.retrieve import Searcher
 
-    settings = _settings(index_dir=index_dir, model=model, fusion=fusion)
+    if (questions_file is None) == (beir_dir is None):
+        raise click.UsageError("give either QUESTIONS_FILE or --beir DIR")
+    settings = _settings(index_dir=index_dir, model=model, fusion=fusion, corpus=[beir_dir] if beir_dir else None)
+    if beir_dir is not None:
+        from rag.beir import evaluate_split, load_split
+        from rag.build import build_index
+        from rag.index import index_exists
+
+        data = load_split(beir_dir, split)
+        if not index_exists(settings.index_dir):
+            click.echo(build_index(settings, [beir_dir / "corpus.jsonl"]).summary(), err=True)
+        searcher = Searcher(settings)
+        scores = evaluate_split(data, lambda q: searcher.search(q, k=300, highlight=False))
+        if as_json:
+            click.echo(dumps(scores))
+        else:
+            click.echo(
+                f"{beir_dir.name} {split}: {scores['queries']} queries  nDCG@10 {scores['ndcg_at_10']:.4f}  "
+                f"Recall@100 {scores['recall_at_100']:.4f}"
+            )
+        return
+    from rag.evaluate import evaluate, read_questions
+
     questions = read_questions(questions_file)
     searcher = Searcher(settings)
     report = evaluate(questions, lambda q, k: searcher.search(q, k, highlight=False))

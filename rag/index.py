@@ -87,6 +87,8 @@ def write_index(
 
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
+    for stale in builds.glob(".*.partial"):  # left by a build that was killed; the caller holds the lock
+        shutil.rmtree(stale, ignore_errors=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     work = builds / f".{stamp}.partial"
     work.mkdir()

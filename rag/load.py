@@ -41,28 +41,35 @@ class RecordFields:
 def corpus_root(paths: list[Path]) -> Path:
     """The folder that sources are named relative to: the common parent of the inputs,
     so that `rag index seeds/` cites `seeds/003_....txt`."""
-    parents = [str(p.resolve().parent) for p in paths]
+    parents = [os.path.dirname(os.path.abspath(p)) for p in paths]
     return Path(os.path.commonpath(parents)) if parents else Path.cwd()
 
 
+def source_name(path: Path, root: Path) -> str:
+    """The path as cited: relative to the corpus root, through symlinks rather than to their targets."""
+    return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
+
+
 def iter_files(paths: list[Path]) -> Iterator[Path]:
-    """Every supported file under the given files and folders, in a stable order, each once."""
-    seen: set[Path] = set()
+    """Every supported file under the given files and folders, in a stable order, each once.
+    Hidden files and folders (.git, .cache) are not part of the corpus; links to folders are not
+    followed, so a link loop cannot trap the walk."""
+    seen: set[str] = set()
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"{path} does not exist")
-        if path.is_file():
+        if path.is_dir():
+            candidates = []
+            for folder, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                candidates += [Path(folder) / f for f in files if not f.startswith(".")]
+            candidates.sort()
+        else:
             candidates = [path]
-        else:  # hidden files and folders (.git, .cache) are not part of the corpus
-            candidates = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
         for file in candidates:
-            resolved = file.resolve()
-            if file.suffix.lower() in SUFFIXES and resolved not in seen:
-                seen.add(resolved)
+            key = os.path.realpath(file)
+            if file.suffix.lower() in SUFFIXES and key not in seen:
+                seen.add(key)
                 yield file
 
 
@@ -71,7 +78,7 @@ def load_file(
 ) -> list[Document]:
     """Documents held by one file (its bytes may be given when already read). Raises SkipFile
     with a reason when it holds none."""
-    source = path.resolve().relative_to(root).as_posix()
+    source = source_name(path, root)
     suffix = path.suffix.lower()
     data = path.read_bytes() if data is None else data
     if suffix == ".pdf":
