@@ -195,6 +195,12 @@ class StoredIndex:
         by_id = {row[0]: _passage(row[1:]) for row in rows}
         return [by_id[i] for i in ids]
 
+    def ids_containing(self, phrases: list[str], limit: int = 200) -> list[int]:
+        """Ids of passages whose text holds every phrase (case-insensitive for ASCII, as SQLite's LIKE)."""
+        escaped = ["%" + p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in phrases]
+        where = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in phrases)
+        return [row[0] for row in self.db.execute(f"SELECT id FROM passages WHERE {where} LIMIT ?", (*escaped, limit))]
+
     def file_chunks(self, file: str) -> list[Passage]:
         """A file's passages as chunked at the last build, before deduplication."""
         rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM chunks WHERE file = ? ORDER BY position", (file,))

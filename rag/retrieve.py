@@ -11,6 +11,7 @@ from rag.chunk import split_sentences
 from rag.embed import get_embedder
 from rag.fusion import fuse
 from rag.index import StoredIndex
+from rag.query import Query, parse_query
 from rag.records import Hit, Passage
 from rag.settings import Settings
 
@@ -44,7 +45,7 @@ class Searcher:
         lexical = {int(i): float(bm25[i]) for i in top if bm25[i] > 0}
         s = self.settings
         fused = fuse(dense, lexical, fusion or s.fusion, s.alpha, s.rrf_k)
-        ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        ranked = self._apply_constraints(parse_query(query), fused, k)
         hits: list[Hit] = []
         shown: list[str] = []
         # Fetch a few more than k: some may repeat text already shown.
@@ -59,6 +60,27 @@ class Searcher:
         if highlight:
             self._highlight(query_vector, hits)
         return hits
+
+    def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
+        """Candidate ids, best first, after the question's own constraints: passages dated within the
+        time span it names are boosted, and passages lacking a quoted phrase are dropped."""
+        ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        if not (query.dated or query.phrases):
+            return ranked
+        pool = ranked[: max(k * 3, 200)]
+        if query.phrases:
+            # The phrase may be in passages neither retriever ranked high: look it up directly too.
+            extra = [pid for pid in self.index.ids_containing(query.phrases) if pid not in fused]
+            pool += extra
+            fused.update(dict.fromkeys(extra, 0.0))
+        passages = dict(zip(pool, self.index.passages(pool)))
+        if query.phrases:
+            pool = [pid for pid in pool if query.matches_phrases(passages[pid].text)]
+        if query.dated:
+            for pid in pool:
+                if query.in_span(passages[pid].date):
+                    fused[pid] = fused[pid] * (1 + self.settings.date_boost) + 1e-6
+        return sorted(pool, key=lambda pid: (-fused[pid], pid))
 
     def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
         """Mark in each hit the sentence closest in meaning to the question."""

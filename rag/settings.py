@@ -25,6 +25,7 @@ class Settings:
     alpha: float = 0.5  # weight of the dense score in convex fusion
     rrf_k: int = 60  # the constant of Cormack et al. (2009)
     candidates: int = 100  # hits taken from each retriever before fusion
+    date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
     max_file_mb: float = 25.0  # larger files are skipped with a reason: embedding them would take hours
     text_field: str | None = None  # JSON exports: field names, detected when None
     title_field: str | None = None

@@ -1,0 +1,75 @@
+"""What a question asks for beyond its words: a time span ("in March 2024", "on 15 April 2024",
+"last June") and exact phrases in quotes, which must appear in the passages returned."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY_MONTH_YEAR = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_LAST_MONTH = re.compile(rf"\blast\s+{_MONTH}\b", re.I)
+_YEAR = re.compile(r"\b(?:in|during|of|since)\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
+
+
+@dataclass
+class Query:
+    text: str
+    phrases: list[str] = field(default_factory=list)
+    since: str | None = None  # YYYY-MM-DD, inclusive
+    until: str | None = None
+
+    @property
+    def dated(self) -> bool:
+        return self.since is not None
+
+    def in_span(self, date: str | None) -> bool:
+        return bool(date) and self.since is not None and self.since <= date <= self.until
+
+    def matches_phrases(self, text: str) -> bool:
+        folded = " ".join(text.casefold().split())
+        return all(p in folded for p in self.phrases)
+
+
+def parse_query(text: str, today: dt.date | None = None) -> Query:
+    today = today or dt.date.today()
+    phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
+    query = Query(text=text, phrases=[p for p in phrases if p])
+    span = _span(text, today)
+    if span:
+        query.since, query.until = (d.isoformat() for d in span)
+    return query
+
+
+def _span(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+        match = pattern.search(text)
+        if match:
+            try:
+                day = dt.date(int(match["year"]), _MONTHS[match["month"].lower()], int(match["day"]))
+            except ValueError:
+                continue
+            return day, day
+    match = _MONTH_YEAR.search(text)
+    if match:
+        return _month(int(match["year"]), _MONTHS[match["month"].lower()])
+    match = _LAST_MONTH.search(text)
+    if match:
+        month = _MONTHS[match["month"].lower()]
+        return _month(today.year if month < today.month else today.year - 1, month)
+    match = _YEAR.search(text)
+    if match:
+        year = int(match["year"])
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return None
+
+
+def _month(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
