@@ -84,3 +84,14 @@ def test_seed_dev_set_scores(searcher):
     # Measured 0.93 / 1.00 with convex fusion (bench/RESULTS.md); a drop below these is a regression.
     assert report.hit_at_1 >= 0.85
     assert report.hit_at_5 >= 0.95
+
+
+def test_quoted_phrase_keeps_only_passages_containing_it(searcher):
+    hits = searcher.search('"filth balloons" launched toward the South', k=5)
+    assert hits and all("filth balloons" in h.passage.text.casefold() for h in hits)
+    assert searcher.search('"no such phrase anywhere in the seeds"', k=5) == []
+
+
+def test_date_in_question_ranks_stories_of_that_day_first(searcher):
+    hits = searcher.search("What did North Korea do on June 7, 2024?", k=3)
+    assert [h.passage.date for h in hits] == ["2024-06-07"] * 3

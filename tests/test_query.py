@@ -1,0 +1,44 @@
+"""Time spans and quoted phrases read from the question."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.query import parse_query
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("What did KCNA report in March 2024?", "2024-03-01", "2024-03-31"),
+        ("Who visited Pyongyang on 15 April 2024?", "2024-04-15", "2024-04-15"),
+        ("What was launched on May 27, 2024?", "2024-05-27", "2024-05-27"),
+        ("Which delegation arrived in Feb. 2024", "2024-02-01", "2024-02-29"),
+        ("the parade last June", "2026-06-01", "2026-06-30"),
+        ("the parade last December", "2025-12-01", "2025-12-31"),
+        ("S&T cooperation in 2010", "2010-01-01", "2010-12-31"),
+    ],
+)
+def test_time_span_in_question(question, since, until):
+    query = parse_query(question, today=TODAY)
+    assert (query.since, query.until) == (since, until)
+    assert query.in_span(since) and query.in_span(until)
+    assert not query.in_span("1999-01-01") and not query.in_span(None)
+
+
+@pytest.mark.parametrize(
+    "question", ["May Day celebrations", "Who made the Jiu antivirus?", "2010 was a year of tension"]
+)
+def test_no_span_without_a_date(question):
+    assert not parse_query(question, today=TODAY).dated
+
+
+def test_quoted_phrases_must_all_match():
+    query = parse_query('Which company made the “virus scanner” called "Jiu"?')
+    assert query.phrases == ["virus scanner", "jiu"]
+    assert query.matches_phrases("The now popular computer Virus  Scanner “Jiu” in late 2019")
+    assert not query.matches_phrases("a virus scanner made abroad")
