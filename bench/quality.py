@@ -1,0 +1,98 @@
+"""Retrieval quality in one command: BEIR SciFact (nDCG@10, Recall@100) and the two dev sets
+(Hit@k, MRR@10), for dense alone, BM25 alone and the fusions. The convex weight is chosen on
+SciFact's train queries only, then scored on test.
+
+Run: .venv/bin/python bench/quality.py [--skip-scifact]   (prints a Markdown table)"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import KCNA, REPO, SHARED, built_index
+
+from rag.beir import evaluate_split, load_split
+from rag.evaluate import evaluate, read_questions
+from rag.retrieve import Searcher
+
+SCIFACT = SHARED / "eval" / "scifact"
+ALPHAS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+PUBLISHED = "BM25 0.665 (BEIR paper) · bm25s 0.687 · all-MiniLM-L6-v2 0.645 · BM25 + cross-encoder 0.688"
+
+
+def searcher_for(settings, **overrides) -> Searcher:
+    searcher = Searcher(settings)
+    searcher.settings = replace(settings, **overrides).validated()
+    return searcher
+
+
+def scifact() -> None:
+    settings, seconds = built_index("scifact", SCIFACT / "corpus.jsonl")
+    if seconds:
+        print(f"(built the SciFact index in {seconds:.0f} s)")
+    train, test = load_split(SCIFACT, "train"), load_split(SCIFACT, "test")
+
+    def run(split, **overrides):
+        searcher = searcher_for(settings, **overrides)
+        return evaluate_split(split, lambda q: searcher.search(q, k=300, highlight=False))
+
+    tuned = {a: run(train, fusion="convex", alpha=a)["ndcg_at_10"] for a in ALPHAS}
+    best = max(tuned, key=tuned.get)
+    print("\nConvex weight on SciFact train (nDCG@10): " + ", ".join(f"{a}: {v:.4f}" for a, v in tuned.items()))
+    print(f"\n### BEIR SciFact test ({len(test.queries)} queries); published: {PUBLISHED}\n")
+    print("| retrieval | nDCG@10 | Recall@100 |\n|---|---|---|")
+    for label, overrides in (
+        ("dense only (all-MiniLM-L6-v2)", {"fusion": "dense"}),
+        ("BM25 only (bm25s, Snowball stemmer)", {"fusion": "bm25"}),
+        ("RRF k=60", {"fusion": "rrf"}),
+        (f"convex alpha={best} (tuned on train)", {"fusion": "convex", "alpha": best}),
+        ("convex alpha=0.5 (default)", {"fusion": "convex", "alpha": 0.5}),
+    ):
+        scores = run(test, **overrides)
+        print(f"| {label} | {scores['ndcg_at_10']:.4f} | {scores['recall_at_100']:.4f} |", flush=True)
+
+
+def dev_sets() -> None:
+    print("\n### Dev sets\n")
+    print("| dev set | retrieval | Hit@1 | Hit@3 | Hit@5 | MRR@10 |\n|---|---|---|---|---|---|")
+    for name, corpus, questions_file in (
+        ("seeds", REPO / "seeds", REPO / "tests" / "data" / "dev_seeds.jsonl"),
+        ("kcna", KCNA, REPO / "bench" / "dev_kcna.jsonl"),
+    ):
+        settings, _ = built_index(name, corpus)
+        questions = read_questions(questions_file)
+        for label, overrides in (
+            ("dense", {"fusion": "dense"}),
+            ("bm25", {"fusion": "bm25"}),
+            ("rrf", {"fusion": "rrf"}),
+            ("convex 0.5, no date boost", {"fusion": "convex", "date_boost": 0.0}),
+            ("convex 0.5 + date boost 0.5 (default)", {"fusion": "convex", "date_boost": 0.5}),
+            ("convex 0.5 + date boost 1.0", {"fusion": "convex", "date_boost": 1.0}),
+        ):
+            searcher = searcher_for(settings, **overrides)
+            r = evaluate(questions, lambda q, k, s=searcher: s.search(q, k, highlight=False))
+            print(
+                f"| {name} ({r.questions} q) | {label} | {r.hit_at_1:.3f} | {r.hit_at_3:.3f} | {r.hit_at_5:.3f} "
+                f"| {r.mrr_at_10:.3f} |",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-scifact", action="store_true", help="only the two dev sets")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    dev_sets()
+    if not args.skip_scifact:
+        scifact()
+    print(f"\n({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
