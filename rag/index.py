@@ -195,6 +195,31 @@ class StoredIndex:
         by_id = {row[0]: _passage(row[1:]) for row in rows}
         return [by_id[i] for i in ids]
 
+    def ids_matching(
+        self, sources: tuple[str, ...] = (), since: str | None = None, until: str | None = None
+    ) -> list[int]:
+        """Ids of passages from the given files (also where they are repeated) dated within the span."""
+        clauses, args = [], []
+        if sources:
+            any_source = []
+            for source in sources:
+                any_source.append("(source = ? OR source LIKE ? ESCAPE '\\' OR also_in LIKE ? ESCAPE '\\')")
+                escaped = source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                args += [source, escaped + "#%", f'%"{escaped}%']
+            clauses.append("(" + " OR ".join(any_source) + ")")
+        if since:
+            clauses.append("date >= ?")
+            args.append(since)
+        if until:
+            clauses.append("date <= ?")
+            args.append(until)
+        where = " AND ".join(clauses) or "1"
+        return [row[0] for row in self.db.execute(f"SELECT id FROM passages WHERE {where}", args)]
+
+    def sources(self) -> list[str]:
+        """The files in the index, for choosing among them."""
+        return sorted({f.source for f in self.manifest.files if not f.skipped})
+
     def ids_containing(self, phrases: list[str], limit: int = 200) -> list[int]:
         """Ids of passages whose text holds every phrase (case-insensitive for ASCII, as SQLite's LIKE)."""
         escaped = ["%" + p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in phrases]

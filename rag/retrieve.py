@@ -3,8 +3,10 @@ sentence that best answers the question marked in each passage."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from rag.chunk import split_sentences
@@ -22,13 +24,34 @@ class QueryError(ValueError):
     """A question that cannot be searched; the message says what to do."""
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Hard limits the user sets beside the question: source files, and a date span (inclusive,
+    YYYY-MM-DD). Undated passages are left out when a date span is set."""
+
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sources or self.since or self.until)
+
+
 class Searcher:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.index = StoredIndex(settings.index_dir, settings.model)
         self.embedder = get_embedder(self.index.manifest.model)
 
-    def search(self, query: str, k: int | None = None, fusion: str | None = None, highlight: bool = True) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        fusion: str | None = None,
+        highlight: bool = True,
+        filters: Filters | None = None,
+    ) -> list[Hit]:
         query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
@@ -36,11 +59,21 @@ class Searcher:
         size = len(self.index)
         if size == 0:
             return []
-        n = min(max(self.settings.candidates, k * 3), size)
+        params, allowed = None, None
+        if filters is not None and filters.active:
+            allowed = np.asarray(self.index.ids_matching(filters.sources, filters.since, filters.until), dtype="int64")
+            if not len(allowed):
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        n = min(max(self.settings.candidates, k * 3), size if allowed is None else len(allowed))
         query_vector = self.embedder.encode_query(query)
-        scores, ids = self.index.vectors.search(query_vector[None, :], n)
+        scores, ids = self.index.vectors.search(query_vector[None, :], n, params=params)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
         bm25 = self.index.lexical.scores(query)
+        if allowed is not None:
+            outside = np.ones(size, dtype=bool)
+            outside[allowed] = False
+            bm25[outside] = 0.0
         top = np.argpartition(-bm25, n - 1)[:n] if n < size else np.arange(size)
         lexical = {int(i): float(bm25[i]) for i in top if bm25[i] > 0}
         s = self.settings

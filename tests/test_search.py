@@ -95,3 +95,18 @@ def test_quoted_phrase_keeps_only_passages_containing_it(searcher):
 def test_date_in_question_ranks_stories_of_that_day_first(searcher):
     hits = searcher.search("What did North Korea do on June 7, 2024?", k=3)
     assert [h.passage.date for h in hits] == ["2024-06-07"] * 3
+
+
+def test_filters_limit_results_to_a_file_and_a_date_span(searcher):
+    from rag.retrieve import Filters
+
+    only_001 = Filters(sources=("seeds/001_f54d5b30b2e3cbbe.txt",))
+    hits = searcher.search("computer virus scanner", k=5, filters=only_001)
+    assert hits
+    for hit in hits:
+        places = [hit.passage.location, *hit.passage.also_in]
+        assert any(p.startswith("seeds/001_f54d5b30b2e3cbbe.txt") for p in places)
+    june = Filters(since="2024-06-08", until="2024-06-30")
+    hits = searcher.search("balloons", k=5, filters=june)
+    assert hits and all("2024-06-08" <= h.passage.date <= "2024-06-30" for h in hits)
+    assert searcher.search("balloons", k=5, filters=Filters(sources=("seeds/none.txt",))) == []
