@@ -1,0 +1,88 @@
+"""Uploads land only inside the corpus folder; the watcher notices added, changed and removed files."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from rag.corpus import UploadRejected, Watcher, safe_name, store_upload
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("/etc/cron.d/evil.md", "evil.md"),
+        ("..\\..\\windows\\x.html", "x.html"),
+        (".hidden.txt", "hidden.txt"),
+        ("report\x00.txt", "report.txt"),
+    ],
+)
+def test_upload_names_cannot_leave_the_corpus_folder(tmp_path, name, stored):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    upload = tmp_path / "upload.bin"
+    upload.write_text("Kim Jong Un inspected a farm.")
+    target = store_upload(upload, name, corpus)
+    assert target == corpus.resolve() / stored
+    assert target.read_text() == "Kim Jong Un inspected a farm."
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(["upload.bin", stored])
+
+
+@pytest.mark.parametrize("name", ["..", "/", "   ", "\x00\x01"])
+def test_unusable_names_are_rejected(name):
+    with pytest.raises(UploadRejected):
+        safe_name(name)
+
+
+def test_upload_does_not_follow_a_symlink_or_overwrite(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    (corpus / "notes.txt").symlink_to(outside)
+    upload = tmp_path / "u"
+    upload.write_text("new notes")
+    target = store_upload(upload, "notes.txt", corpus)
+    assert target.name == "notes-2.txt" and target.read_text() == "new notes"
+    assert outside.read_text() == "keep me"
+    again = store_upload(upload, "notes.txt", corpus)
+    assert again == target  # the same content is not stored twice
+
+
+def test_type_and_size_limits(tmp_path):
+    upload = tmp_path / "u"
+    upload.write_bytes(b"MZ\x90\x00")
+    with pytest.raises(UploadRejected, match="not supported"):
+        store_upload(upload, "tool.exe", tmp_path)
+    upload.write_bytes(b"x" * 2_000_000)
+    with pytest.raises(UploadRejected, match="over the 1 MB upload limit"):
+        store_upload(upload, "big.txt", tmp_path, max_mb=1)
+
+
+def test_watcher_calls_back_on_add_change_and_remove(tmp_path):
+    calls = []
+    changed = threading.Event()
+
+    def on_change():
+        calls.append(1)
+        changed.set()
+
+    watcher = Watcher([tmp_path], on_change, interval=0.1)
+    watcher.start()
+    try:
+        for action in (
+            lambda: (tmp_path / "a.txt").write_text("first"),
+            lambda: (tmp_path / "a.txt").write_text("second, longer"),
+            lambda: (tmp_path / "a.txt").unlink(),
+        ):
+            changed.clear()
+            action()
+            assert changed.wait(5), "watcher did not notice the change"
+        (tmp_path / "ignored.bin").write_text("not a corpus file")
+        changed.clear()
+        assert not changed.wait(0.5)
+    finally:
+        watcher.stop()
+    assert len(calls) == 3
