@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 # The CPU build of torch: a plain `torch` requirement would pull gigabytes of CUDA packages.
 TORCH ?= torch==2.13.0
 
-.PHONY: install app test lint bench clean
+.PHONY: install app test lint browser bench clean
 
 install: $(VENV)/.installed
 
@@ -23,7 +23,11 @@ lint: install
 	$(BIN)/ruff check rag tests bench
 	$(BIN)/ruff format --check rag tests bench
 
-test: lint
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot run here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 clean:

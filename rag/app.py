@@ -1,20 +1,29 @@
-"""The Gradio app: ask, read the cited passages with the best sentence marked, open the source
-lines around each, rebuild the index without a restart. The same search is the API endpoint `search`."""
+"""The Gradio app: ask, read a short cited answer above the cited passages with the best sentence
+marked, open the source lines around each, rebuild the index without a restart. The same search is
+the API endpoint `search`; the answer with it is the endpoint `ask`."""
 
 from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
+from rag.answer import Answer, answer_question, final_answer
 from rag.build import build_index
+from rag.corpus import UploadRejected, Watcher, store_upload
 from rag.index import index_exists
-from rag.present import citation, results_json
+from rag.llm import chat_client
+from rag.load import SUFFIXES
+from rag.present import answer_json, citation, reference, results_json
 from rag.records import Hit
-from rag.retrieve import QueryError, Searcher
+from rag.retrieve import Filters, QueryError, Searcher
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
+TIMELINE_HITS = 50
 
 CSS = """
 .hit {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; margin: 0 0 12px 0;}
@@ -23,7 +32,13 @@ CSS = """
 .hit .passage {white-space: pre-wrap; margin: 0; line-height: 1.5;}
 .hit mark {background: #fff3a8; color: #111; padding: 0 2px; border-radius: 2px;}
 .hit .also {font-size: 0.85em; margin-top: 6px; color: var(--body-text-color-subdued);}
+.hit .copy-cite {font-size: 0.8em; margin-top: 6px; padding: 1px 8px; border-radius: 4px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); cursor: pointer;}
 .hit pre {font-size: 0.8em; white-space: pre-wrap; max-height: 22em; overflow: auto;}
+.answer {border-left: 4px solid var(--color-accent); padding: 6px 14px; margin: 0 0 14px 0; line-height: 1.6;}
+.answer .unsupported {background: #ffd9d9; color: #111; border-radius: 2px; padding: 0 2px;}
+.answer .by, .answer .flags {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0 0 0;}
+.answer .warn {font-size: 0.9em; color: #b45309; margin-top: 4px;}
 """
 
 
@@ -34,13 +49,17 @@ class Engine:
         self.settings = settings
         self._searcher = Searcher(settings)
         self._rebuild = threading.Lock()
+        self.client = chat_client(settings)  # None unless the user configured a language model
 
     @property
     def searcher(self) -> Searcher:
         return self._searcher
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        return self._searcher.search(question, k=int(k))
+    def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        return self._searcher.search(question, k=int(k), filters=filters)
+
+    def answer(self, question: str, hits: list[Hit]) -> Iterator[Answer]:
+        return answer_question(question, hits, self._searcher.embedder, self.settings, self.client)
 
     def rebuild(self) -> str:
         if not self._rebuild.acquire(blocking=False):
@@ -76,11 +95,15 @@ def render_hits(hits: list[Hit], engine: Engine) -> str:
         cite = html.escape(citation(hit))
         if p.title:
             cite = cite.replace(html.escape(p.title), f"<b>{html.escape(p.title)}</b>", 1)
-        parts = [f'<div class="hit"><div class="cite">{cite} · score {hit.score:.3f}</div>']
+        parts = [f'<div class="hit" id="hit-{hit.rank}"><div class="cite">{cite} · score {hit.score:.3f}</div>']
         if p.url and p.url.startswith(("http://", "https://")):
             url = html.escape(p.url, quote=True)
             parts.append(f'<div class="cite"><a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a></div>')
         parts.append(f'<p class="passage">{_marked(p.text, hit.highlight)}</p>')
+        parts.append(
+            f'<button class="copy-cite" type="button" data-cite="{html.escape(reference(hit), quote=True)}">'
+            "Copy citation</button>"
+        )
         if p.also_in:
             places = "; ".join(html.escape(a) for a in p.also_in)
             parts.append(f'<div class="also">Also in {len(p.also_in)} more: {places}</div>')
@@ -95,6 +118,63 @@ def render_hits(hits: list[Hit], engine: Engine) -> str:
     return "\n".join(cards)
 
 
+def render_answer(answer: Answer, hits: list[Hit], configured: bool = False) -> str:
+    """The answer as HTML: markers [n] link to their cards, unsupported sentences are marked, and a
+    line says who answered. The text is escaped: a model's answer echoes untrusted documents."""
+    ranks = {hit.rank for hit in hits}
+
+    def linked(text: str) -> str:
+        return re.sub(
+            r"\[(\d+)\]", lambda m: f'<a href="#hit-{m[1]}">[{m[1]}]</a>' if int(m[1]) in ranks else m[0], text
+        )
+
+    if answer.partial:
+        body = linked(html.escape(answer.text)) + " …"
+    else:
+        body = " ".join(
+            f'<span class="unsupported" title="not supported by the passage it cites">⚠ {linked(html.escape(s))}</span>'
+            if i in answer.unsupported
+            else linked(html.escape(s))
+            for i, s in enumerate(answer.sentences or [answer.text])
+        )
+    if answer.model:
+        by = f"answered by {html.escape(answer.model)}" + (
+            " (writing…)" if answer.partial else "; each sentence checked against the passages it cites"
+        )
+    elif not answer.confident:
+        by = "no answer: nothing in the corpus comes close to the question"
+    elif answer.warning:
+        by = "extractive answer: sentences quoted from the passages (the language model failed)"
+    elif configured:
+        by = "extractive answer: sentences quoted from the passages"
+    else:
+        by = "extractive answer (no language model configured): sentences quoted from the passages"
+    parts = [f'<div class="answer"><div>{body}</div><p class="by">{by}</p>']
+    if answer.warning:
+        parts.append(f'<div class="warn">⚠ {html.escape(answer.warning)}</div>')
+    if answer.flagged:
+        parts.append('<ul class="flags">' + "".join(f"<li>{html.escape(f)}</li>" for f in answer.flagged) + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def answer_updates(engine: Engine, question: str, hits: list[Hit]) -> Iterator[tuple[str, str]]:
+    """(answer HTML, result cards HTML) as the answer improves: the cards come first, then the
+    model's answer streams in above them and is replaced by its checked version."""
+    cards = render_hits(hits, engine)
+    if engine.client is not None and hits:
+        yield f'<div class="answer"><p class="by">asking {html.escape(engine.client.model)}…</p></div>', cards
+    for answer in engine.answer(question, hits) if hits else []:
+        if not answer.confident:  # weak matches only: say so instead of showing them as answers
+            cards = (
+                '<p class="nothing">Nothing relevant found in the corpus for this question.</p>'
+                f"<details><summary>Show the closest passages anyway</summary>{cards}</details>"
+            )
+        yield render_answer(answer, hits, configured=engine.client is not None), cards
+    if not hits:
+        yield "", cards
+
+
 def _marked(text: str, span: tuple[int, int] | None) -> str:
     if not span:
         return html.escape(text)
@@ -102,16 +182,59 @@ def _marked(text: str, span: tuple[int, int] | None) -> str:
     return f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
 
 
-def build_app(settings: Settings):
+def timeline_frame(hits: list[Hit]):
+    """Matching passages per month ("2024-06"), for the timeline plot."""
+    import pandas as pd
+
+    months = pd.Series([h.passage.date[:7] for h in hits if h.passage.date], dtype=str)
+    counts = months.value_counts().sort_index()
+    return pd.DataFrame({"month": counts.index.astype(str), "passages": counts.to_numpy()})
+
+
+def audit_rows(engine: Engine) -> list[list]:
+    """Per corpus file: passages indexed, or why it was skipped."""
+    return [[f.source, f.documents, f.passages, f.skipped or ""] for f in engine.searcher.index.manifest.files]
+
+
+def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
+    since, until = (since or "").strip() or None, (until or "").strip() or None
+    for value in (since, until):
+        if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise QueryError(f"dates are written YYYY-MM-DD, not {value!r}")
+    return Filters(sources=tuple(sources or ()), since=since, until=until)
+
+
+def build_app(settings: Settings, upload_dir: Path | None = None):
     import gradio as gr
 
     engine = Engine(settings)
 
-    def show(question: str, k: float) -> str:
+    def show(question: str, k: float, sources: list[str], since: str, until: str):
         try:
-            return render_hits(engine.search(question, int(k)), engine)
+            filters = _filters(sources, since, until)
+            wide = engine.search(question, max(int(k), TIMELINE_HITS), filters)
         except QueryError as err:
-            return f"<p>{html.escape(str(err))}</p>"
+            yield "", f"<p>{html.escape(str(err))}</p>", plot_of([])
+            return
+        plot = plot_of(wide)  # the timeline counts a wider set of matches than the cards show
+        for answer_html, cards in answer_updates(engine, question, wide[: int(k)]):
+            yield answer_html, cards, plot
+
+    def plot_of(hits: list[Hit]):
+        frame = timeline_frame(hits)
+        top = int(frame["passages"].max()) if len(frame) else 1
+        return gr.BarPlot(value=frame, y_lim=[0, top + 1])  # bars start at zero
+
+    def pick_span(evt: gr.SelectData) -> tuple[str, str]:
+        """A range selected on the timeline becomes the date filter."""
+        import pandas as pd
+
+        span = evt.index if isinstance(evt.index, (list, tuple)) else [evt.value or evt.index] * 2
+        start, end = (pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.to_datetime(v) for v in span)
+        end = end + pd.offsets.MonthEnd(0)
+        return start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
+
+    pick_span.__annotations__["evt"] = gr.SelectData  # Gradio reads the type itself, not its string form
 
     def search(question: str, k: int = 5) -> dict:
         """Search the corpus: returns {"query", "results": [{rank, score, text, source, title, section,
@@ -121,10 +244,37 @@ def build_app(settings: Settings):
         except QueryError:
             return results_json(question, [])
 
-    def rebuild(progress=gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
+    def ask(question: str, k: int = 5) -> dict:
+        """Search and answer: the `search` object plus "answer": {text, citations, unsupported, model,
+        sentences, flagged}, the same object as `rag ask --json`."""
+        try:
+            hits = engine.search(question, k)
+        except QueryError as err:
+            return answer_json(question, [], Answer(text=str(err), sentences=[str(err)], confident=False))
+        return answer_json(question, hits, final_answer(engine.answer(question, hits)))
+
+    def refreshed():
+        return engine.status(), audit_rows(engine), gr.update(choices=engine.searcher.index.sources())
+
+    def rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         progress(0, desc="Reading the corpus")
         summary = engine.rebuild()
-        return summary, engine.status()
+        return summary, *refreshed()
+
+    def upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
+        if upload_dir is None:
+            return "Uploads need a corpus folder: start the app with --corpus FOLDER.", *refreshed()
+        notes = []
+        for file in files or []:
+            try:
+                stored = store_upload(Path(file.name if hasattr(file, "name") else file), _original(file), upload_dir)
+                notes.append(f"stored {stored.name}")
+            except UploadRejected as err:
+                notes.append(f"rejected: {err}")
+        if any(n.startswith("stored") for n in notes):
+            progress(0, desc="Indexing the new files")
+            notes.append(engine.rebuild())
+        return "\n\n".join(notes) or "No file given.", *refreshed()
 
     with gr.Blocks(title="NK sources search") as demo:
         gr.Markdown(
@@ -140,26 +290,102 @@ def build_app(settings: Settings):
                 elem_id="question",
             )
             k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages", scale=1)
-        ask = gr.Button("Search", variant="primary", elem_id="search-button")
+        with gr.Row():
+            sources = gr.Dropdown(
+                engine.searcher.index.sources(), multiselect=True, label="Sources", scale=3, elem_id="sources"
+            )
+            since = gr.Textbox(label="From (YYYY-MM-DD)", scale=1, elem_id="since")
+            until = gr.Textbox(label="To (YYYY-MM-DD)", scale=1, elem_id="until")
+        ask_button = gr.Button("Search", variant="primary", elem_id="search-button")
+        answer = gr.HTML(elem_id="answer")
+        timeline = gr.BarPlot(
+            x="month",
+            y="passages",
+            x_bin="30d",
+            label="When the matching passages are dated",
+            height=180,
+            elem_id="timeline",
+        )
         results = gr.HTML(elem_id="results")
-        with gr.Accordion("Index", open=False):
+        with gr.Accordion("Index and corpus", open=False):
             gr.Markdown(f"Corpus: {', '.join(str(p) for p in settings.corpus)} → index: {settings.index_dir}/")
-            rebuild_button = gr.Button("Rebuild index", elem_id="rebuild")
-            rebuild_log = gr.Markdown()
-        for trigger in (question.submit, ask.click):
-            trigger(show, [question, k], results, api_visibility="private")
-        rebuild_button.click(rebuild, None, [rebuild_log, status], api_name="rebuild", concurrency_limit=1)
+            audit = gr.Dataframe(
+                audit_rows(engine), headers=["file", "documents", "passages", "skipped because"], elem_id="audit"
+            )
+            with gr.Row():
+                files = gr.File(
+                    file_count="multiple", file_types=sorted(SUFFIXES), label="Add documents", elem_id="upload"
+                )
+                with gr.Column():
+                    upload_button = gr.Button("Add to corpus and index", elem_id="upload-button")
+                    rebuild_button = gr.Button("Rebuild index", elem_id="rebuild")
+            rebuild_log = gr.Markdown(elem_id="rebuild-log")
+        inputs = [question, k, sources, since, until]
+        for trigger in (question.submit, ask_button.click):
+            trigger(show, inputs, [answer, results, timeline], api_visibility="private")
+        timeline.select(pick_span, None, [since, until], api_visibility="private").then(
+            show, inputs, [answer, results, timeline], api_visibility="private"
+        )
+        outputs = [rebuild_log, status, audit, sources]
+        rebuild_button.click(rebuild, None, outputs, api_name="rebuild", concurrency_limit=1)
+        upload_button.click(upload, files, outputs, api_visibility="private", concurrency_limit=1)
+        gr.Timer(3).tick(refreshed, None, [status, audit, sources], api_visibility="private")
         gr.api(search, api_name="search")
+        gr.api(ask, api_name="ask")
+    demo.engine = engine
     return demo
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def _original(file) -> str:
+    """The name the user's file had (Gradio stores uploads under a temporary path)."""
+    return getattr(file, "orig_name", None) or Path(getattr(file, "name", str(file))).name
+
+
+# One listener for every card's "Copy citation" button: cards are re-rendered HTML, not components.
+COPY_JS = """
+() => {
+  document.addEventListener('click', async (event) => {
+    const button = event.target.closest('button.copy-cite');
+    if (!button) return;
+    try { await navigator.clipboard.writeText(button.dataset.cite); button.textContent = 'Copied'; }
+    catch (err) { button.textContent = 'Copy failed: select the text instead'; }
+  });
+}
+"""
+
+
+def launch(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    share: bool = False,
+    watch: bool = False,
+    mcp: bool = False,
+) -> None:
+    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        raise ValueError(f"binding to {host} exposes the corpus to the network: set --auth USER:PASSWORD (or RAG_AUTH)")
+    if share and auth is None:
+        raise ValueError("--share makes the app public: set --auth USER:PASSWORD (or RAG_AUTH) too")
     if not index_exists(settings.index_dir):
         print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")
         print(build_index(settings).summary())
-    demo = build_app(settings)
+    folders = [p for p in settings.corpus if p.is_dir()]
+    demo = build_app(settings, upload_dir=folders[0] if folders else None)
+    if watch:
+        Watcher(list(settings.corpus), demo.engine.rebuild).start()
+        print(f"Watching {', '.join(map(str, settings.corpus))}: changes are indexed within seconds")
+    print(f"Serving on {host}:{port}" + (" with a password" if auth else " (local only, no password)"))
     import gradio as gr
 
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, css=CSS, theme=gr.themes.Soft(), footer_links=["api"]
+        server_name=host,
+        server_port=port,
+        css=CSS,
+        theme=gr.themes.Soft(),
+        js=COPY_JS,
+        footer_links=["api"],
+        auth=auth,
+        share=share,
+        mcp_server=mcp,
     )

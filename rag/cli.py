@@ -74,8 +74,34 @@ def main() -> None:
 @click.option("--date-field", default=None, help="JSON records: field holding the date [default: detected].")
 @click.option("--url-field", default=None, help="JSON records: field holding the URL [default: detected].")
 @click.option("--batch-size", type=int, default=None, help="Texts per embedding batch [default: 64].")
+@click.option(
+    "--faiss-index",
+    type=click.Choice(["auto", "flat", "ivf", "hnsw"]),
+    default=None,
+    help="Vector index: auto (exact up to --ann-threshold passages, IVF above), or flat, ivf, hnsw whatever "
+    "the size [default: auto, or $RAG_FAISS_INDEX].",
+)
+@click.option(
+    "--ann-threshold",
+    type=click.IntRange(0),
+    default=None,
+    help="Passages above which auto switches to approximate search [default: 200000, or $RAG_ANN_THRESHOLD].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def index(paths, index_dir, model, full, text_field, title_field, date_field, url_field, batch_size, quiet) -> None:
+def index(
+    paths,
+    index_dir,
+    model,
+    full,
+    text_field,
+    title_field,
+    date_field,
+    url_field,
+    batch_size,
+    faiss_index,
+    ann_threshold,
+    quiet,
+) -> None:
     """Build the index from PATHS (files or folders; default: seeds/).
 
     Reads .txt, .md, .html/.htm, .pdf and .json/.jsonl (lists of article records)."""
@@ -90,6 +116,8 @@ def index(paths, index_dir, model, full, text_field, title_field, date_field, ur
         date_field=date_field,
         url_field=url_field,
         batch_size=batch_size,
+        faiss_index=faiss_index,
+        ann_threshold=ann_threshold,
     )
     report = build_index(settings, progress=not quiet, full=full)
     click.echo(report.summary(), err=True)
@@ -135,6 +163,46 @@ def search(question, k, as_json, queries, index_dir, model, fusion) -> None:
             click.echo(format_hits(hits))
             if queries is not None:
                 click.echo()
+
+
+@main.command(cls=_Command)
+@click.argument("question")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Number of passages [default: 5].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the `search --json` one plus answer.")
+@click.option(
+    "--llm-url",
+    default=None,
+    help="OpenAI-compatible server to write the answer, e.g. http://localhost:11434/v1 for Ollama "
+    "[default: none, or $RAG_LLM_URL]. API key from $RAG_LLM_API_KEY or $OPENAI_API_KEY.",
+)
+@click.option("--llm-model", default=None, help="Model name on that server [default: $RAG_LLM_MODEL].")
+@index_option
+@model_option
+@fusion_option
+def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion) -> None:
+    """Answer QUESTION in a few cited sentences above the passages. Without --llm-url the answer
+    quotes the passages' best sentences; with it, a language model writes it and each sentence is
+    checked against the passages it cites."""
+    from rag.answer import answer_question, final_answer
+    from rag.llm import chat_client
+    from rag.present import answer_json, dumps, format_answer, format_hits
+    from rag.retrieve import QueryError, Searcher
+
+    settings = _settings(index_dir=index_dir, model=model, k=k, fusion=fusion, llm_url=llm_url, llm_model=llm_model)
+    searcher = Searcher(settings)
+    try:
+        hits = searcher.search(question)
+    except QueryError as err:
+        raise click.ClickException(str(err)) from None
+    answer = final_answer(answer_question(question, hits, searcher.embedder, settings, chat_client(settings)))
+    if answer.warning:
+        click.echo(f"warning: {answer.warning}", err=True)
+    if as_json:
+        click.echo(dumps(answer_json(question, hits, answer)))
+    else:
+        click.echo(format_answer(answer))
+        click.echo()
+        click.echo(format_hits(hits))
 
 
 @main.command(name="eval", cls=_Command)
@@ -204,14 +272,28 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
     type=click.Path(path_type=Path),
     help="Corpus files or folders, read on first start and by 'Rebuild index' [default: seeds/].",
 )
+@click.option(
+    "--auth",
+    default=None,
+    help="USER:PASSWORD required to open the app [default: $RAG_AUTH]; needed to bind beyond localhost.",
+)
+@click.option("--share", is_flag=True, help="Also serve through a public Gradio link (needs --auth).")
+@click.option("--watch", is_flag=True, help="Re-index within seconds when corpus files are added, changed or removed.")
+@click.option("--mcp", is_flag=True, help="Also serve the search as an MCP tool (needs the gradio[mcp] extra).")
 @index_option
 @model_option
-def app(host, port, corpus, index_dir, model) -> None:
+def app(host, port, corpus, auth, share, watch, mcp, index_dir, model) -> None:
     """Start the web app (builds the index first if there is none)."""
     from rag.app import launch
 
-    settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None)
-    launch(settings, host=host, port=port)
+    settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None, auth=auth)
+    credentials = None
+    if settings.auth:
+        user, colon, password = settings.auth.partition(":")
+        if not (user and colon and password):
+            raise click.BadParameter("give --auth as USER:PASSWORD", param_hint="--auth")
+        credentials = (user, password)
+    launch(settings, host=host, port=port, auth=credentials, share=share, watch=watch, mcp=mcp)
 
 
 if __name__ == "__main__":

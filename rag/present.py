@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from rag.records import Hit
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
 
 
 def citation(hit: Hit) -> str:
@@ -13,6 +17,13 @@ def citation(hit: Hit) -> str:
     parts = [f"[{hit.rank}] {p.location}"]
     parts += [v for v in (p.title, p.section, p.date) if v]
     return " · ".join(parts)
+
+
+def reference(hit: Hit) -> str:
+    """A reference to paste into notes: '“Title”, section, seeds/x.txt, lines 1-6 (or URL), 2024-06-10.'"""
+    p = hit.passage
+    parts = [f"“{p.title}”" if p.title else None, p.section, p.url or p.location, p.date]
+    return ", ".join(v for v in parts if v) + "."
 
 
 def format_hits(hits: list[Hit]) -> str:
@@ -32,6 +43,24 @@ def format_hits(hits: list[Hit]) -> str:
 
 def results_json(query: str, hits: list[Hit]) -> dict:
     return {"query": query, "results": [h.to_json() for h in hits]}
+
+
+def answer_json(query: str, hits: list[Hit], answer: Answer) -> dict:
+    """`rag ask --json` and the app's `ask` endpoint: the search object plus the answer."""
+    return {**results_json(query, hits), "answer": answer.to_json()}
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer for the terminal: its sentences with [n] markers, then what vouches for it."""
+    lines = []
+    for i, sentence in enumerate(answer.sentences or [answer.text]):
+        lines.append(f"{'  UNSUPPORTED ' if i in answer.unsupported else '  '}{sentence}")
+    if answer.model:
+        lines.append(f"  (answered by {answer.model}; each sentence checked against the passages it cites)")
+    elif answer.confident:
+        lines.append("  (extractive answer: sentences quoted from the passages below)")
+    lines += [f"  ! {note}" for note in answer.flagged]
+    return "Answer:\n" + "\n".join(lines)
 
 
 def dumps(obj: dict) -> str:

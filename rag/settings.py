@@ -26,6 +26,8 @@ class Settings:
     rrf_k: int = 60  # the constant of Cormack et al. (2009)
     candidates: int = 100  # hits taken from each retriever before fusion
     date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
+    ann_threshold: int = 200_000  # more passages than this: approximate vector search (bench/RESULTS.md)
+    faiss_index: str = "auto"  # auto (flat up to ann_threshold, then ivf) | flat | ivf | hnsw
     max_file_mb: float = 25.0  # larger files are skipped with a reason: embedding them would take hours
     text_field: str | None = None  # JSON exports: field names, detected when None
     title_field: str | None = None
@@ -33,9 +35,10 @@ class Settings:
     url_field: str | None = None
     llm_url: str | None = None  # an OpenAI-compatible server, e.g. http://localhost:11434/v1; None: no LLM
     llm_model: str | None = None
+    auth: str | None = field(default=None, repr=False)  # USER:PASSWORD for the app (RAG_AUTH)
     llm_api_key: str | None = field(default=None, repr=False)  # RAG_LLM_API_KEY, else OPENAI_API_KEY; never shown
     llm_timeout: float = 60.0  # seconds without a byte from the server before giving up
-    answer_threshold: float = 0.38  # best sentence-question cosine below which nothing is answered (bench/RESULTS.md)
+    answer_threshold: float = 0.41  # best sentence-question cosine below which nothing is answered (bench/RESULTS.md)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -1,0 +1,165 @@
+"""The app driven in headless Chromium as a person uses it: ask, open a source, filter by date,
+upload a file and find it, and a hostile document whose markup must stay inert."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, SEEDS
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = REPO / "docs"
+XSS = (
+    "Payload test page\n\n"
+    "The zebra orchard report <script>window.__xss = 1; alert('xss')</script> "
+    '<img src=x onerror="window.__xss = 2; alert(2)"> [click me](javascript:alert(3)) '
+    "![img](javascript:alert(4)) ends here with the zebra orchard harvest figures.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "zz_payload.txt").write_text(XSS)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rag",
+            "app",
+            "--port",
+            str(port),
+            "--index",
+            str(root / "idx"),
+            "--corpus",
+            str(corpus),
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(process.stdout.read())
+            time.sleep(1)
+    else:
+        process.kill()
+        pytest.fail("app did not start")
+    yield url, corpus
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app):
+    context = browser.new_context(viewport={"width": 1200, "height": 1300})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(app[0])
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#search-button").click()
+    page.locator("#results .hit").first.wait_for(timeout=60_000)
+
+
+def test_question_shows_the_cited_passage_and_its_source_lines(page):
+    ask(page, "Which company made an antivirus program?")
+    first = page.locator("#results .hit").first
+    assert "Jiu Economic Technology Development Company" in first.inner_text()
+    assert "seeds/000_aa227a5badb15332.txt, lines 140-142" in first.locator(".cite").first.inner_text()
+    assert first.locator("mark").count() == 1
+    first.locator("details summary").click()
+    context = first.locator("details pre")
+    context.wait_for()
+    assert ">  142  The Jiu Economic" in context.inner_text()
+    first.locator("button.copy-cite").click()
+    first.get_by_text("Copied").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == "“Development, Creation and Pride”, seeds/000_aa227a5badb15332.txt, lines 140-142."
+    page.locator("#answer .answer").wait_for()
+    assert "[1]" in page.locator("#answer").inner_text()
+    page.screenshot(path=str(DOCS / "app.png"))
+
+
+def test_date_filter_keeps_only_passages_of_that_span(page):
+    page.locator("#since input, #since textarea").first.fill("2024-06-08")
+    page.locator("#until input, #until textarea").first.fill("2024-06-09")
+    ask(page, "balloons launched toward the South")
+    cites = page.locator("#results .hit .cite").all_inner_texts()
+    dates = [c for c in cites if "2024-06" in c]
+    assert dates and all(("2024-06-08" in c or "2024-06-09" in c) for c in dates)
+    assert not any("2024-06-10" in c or "2024-06-07" in c for c in cites)
+    page.locator("#timeline").scroll_into_view_if_needed()
+    page.screenshot(path=str(DOCS / "filters.png"), full_page=True)
+
+
+def test_uploaded_file_is_indexed_and_found(page, tmp_path, app):
+    upload = tmp_path / "new_scrape.txt"
+    upload.write_text(
+        "Kangso lighthouse\n\nThe Kangso lighthouse keepers counted 4,321 migrating cranes this spring.\n"
+    )
+    page.get_by_text("Index and corpus").click()
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    page.locator("#upload-button").click()
+    page.get_by_text("stored new_scrape.txt").wait_for(timeout=180_000)
+    assert (app[1] / "new_scrape.txt").exists()
+    ask(page, "How many cranes did the lighthouse keepers count?")
+    first = page.locator("#results .hit").first
+    assert "4,321 migrating cranes" in first.inner_text() and "seeds/new_scrape.txt" in first.inner_text()
+    page.screenshot(path=str(DOCS / "index-panel.png"), full_page=True)
+
+
+def test_hostile_document_is_shown_as_inert_text(page):
+    ask(page, "zebra orchard harvest figures")
+    results = page.locator("#results")
+    assert "<script>window.__xss = 1" in results.inner_text()  # shown, as text
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+    assert page.evaluate("window.__xss") is None
+    assert results.locator("script").count() == 0
+    assert results.locator("img").count() == 0
+    assert results.locator("a[href^='javascript']").count() == 0
