@@ -19,10 +19,20 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from rag.chunk import chunk_document, passage_hash
+from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash
 from rag.clean import clean_document, recurring_lines
 from rag.embed import get_embedder
-from rag.index import FileEntry, IndexUnusable, Manifest, StoredIndex, index_exists, write_index
+from rag.index import (
+    FAISS_KINDS,
+    FORMAT_VERSION,
+    FileEntry,
+    IndexUnusable,
+    Manifest,
+    StoredIndex,
+    current_build,
+    index_exists,
+    write_index,
+)
 from rag.lexical import LexicalIndex
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
 from rag.records import Document, Passage
@@ -71,13 +81,21 @@ def build_index(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
+    if settings.faiss_index not in FAISS_KINDS:
+        raise BuildError(f"faiss_index must be one of {', '.join(FAISS_KINDS)}, not {settings.faiss_index!r}")
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(settings.index_dir):
         root = corpus_root(paths)
-        previous = None if full else _previous_build(settings, root)
         report = BuildReport()
+        if not full:
+            report.files = _unchanged_files(settings, paths, root) or []
+            if report.files:
+                report.up_to_date = True
+                report.seconds = time.perf_counter() - started
+                return report
+        previous = None if full else _previous_build(settings, root)
         chunks, recurring = _chunk_corpus(paths, root, settings, previous, report, progress)
-        unchanged = previous is not None and report.files_read == 0
+        unchanged = previous is not None and report.files_read == 0 and _same_index_choice(previous.manifest, settings)
         if unchanged and {f.source for f in report.files} == {f.source for f in previous.manifest.files}:
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
@@ -96,12 +114,60 @@ def build_index(
             recurring_lines=sorted(recurring),
         )
         lexical = LexicalIndex.build([p.embedding_text for p in passages])
-        write_index(settings.index_dir, manifest, passages, vectors, lexical, chunks)
+        write_index(
+            settings.index_dir,
+            manifest,
+            passages,
+            vectors,
+            lexical,
+            chunks,
+            settings.faiss_index,
+            settings.ann_threshold,
+        )
         report.documents = manifest.documents
         report.passages = len(passages)
         report.duplicates = len(all_chunks) - len(passages)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[FileEntry] | None:
+    """The last build's files when nothing changed since: the same files with the same sizes and
+    modification times, the same model, chunker and vector index choice. Read from the manifest
+    alone, so an unchanged corpus is confirmed without opening the index (None: look closer)."""
+    build = current_build(settings.index_dir)
+    if build is None or not all((build / name).exists() for name in ("vectors.faiss", "passages.sqlite")):
+        return None
+    try:
+        manifest = Manifest.read(build / "manifest.json")
+    except (OSError, ValueError, TypeError):
+        return None
+    if (manifest.model, manifest.chunker_version, manifest.format_version, manifest.corpus_root) != (
+        settings.model,
+        CHUNKER_VERSION,
+        FORMAT_VERSION,
+        str(root),
+    ) or not _same_index_choice(manifest, settings):
+        return None
+    known = {f.source: f for f in manifest.files}
+    seen = 0
+    for path in iter_files(paths):
+        entry = known.get(source_name(path, root))
+        if entry is None or entry.skipped:
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        if (stat.st_size, stat.st_mtime_ns) != (entry.size, entry.mtime_ns):
+            return None
+        seen += 1
+    return manifest.files if seen == len(known) and seen else None
+
+
+def _same_index_choice(manifest: Manifest, settings: Settings) -> bool:
+    """Whether the vector index was built as the settings ask (else it is rewritten, nothing re-embedded)."""
+    return (manifest.faiss_kind, manifest.ann_threshold) == (settings.faiss_index, settings.ann_threshold)
 
 
 def _previous_build(settings: Settings, root: Path) -> StoredIndex | None:

@@ -85,7 +85,7 @@ def main() -> None:
     "--ann-threshold",
     type=click.IntRange(0),
     default=None,
-    help="Passages above which auto switches to approximate search [default: 200000, or $RAG_ANN_THRESHOLD].",
+    help="Passages above which auto switches to approximate search [default: 100000, or $RAG_ANN_THRESHOLD].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def index(

@@ -2,7 +2,8 @@
 
     INDEX_DIR/current -> builds/<stamp>/      (a symlink, replaced in one rename)
     builds/<stamp>/manifest.json              model, dimension, chunker version, corpus files and hashes
-    builds/<stamp>/vectors.faiss              normalised embeddings, inner-product search
+    builds/<stamp>/vectors.faiss              normalised embeddings, inner-product search: exact (flat) up to
+                                              `ann_threshold` passages, approximate (IVF or HNSW) above
     builds/<stamp>/passages.sqlite            passage text and metadata, row id = vector id
     builds/<stamp>/bm25/                      the BM25 index (bm25s .npy and .json files)
 
@@ -16,6 +17,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,8 +27,14 @@ import numpy as np
 from rag.chunk import CHUNKER_VERSION, passage_hash
 from rag.lexical import LexicalIndex
 from rag.records import Passage
+from rag.settings import Settings
 
 FORMAT_VERSION = 1
+
+FAISS_KINDS = ("auto", "flat", "ivf", "hnsw")
+DEFAULT_ANN_THRESHOLD = Settings.ann_threshold
+EXACT_SUBSET = 20_000  # a filtered search over at most this many passages of an approximate index is exact
+ANN_RECALL_TARGET = 0.97  # recall@10 against exact search that nprobe/efSearch are tuned for at build time
 
 
 class IndexUnusable(RuntimeError):
@@ -56,7 +64,10 @@ class Manifest:
     documents: int = 0
     passages: int = 0
     built_at: str = ""
-    faiss_index: str = "IndexFlatIP"
+    faiss_index: str = "IndexFlatIP"  # IndexFlatIP (exact), IndexIVFScalarQuantizer or IndexHNSWSQ (approximate)
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD  # with faiss_kind "auto": passages above which the index is approximate
+    faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw
+    faiss_params: dict = field(default_factory=dict)  # nlist, nprobe, ef_search...: set again when the index is opened
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
 
     @classmethod
@@ -78,11 +89,14 @@ def write_index(
     vectors: np.ndarray,
     lexical: LexicalIndex,
     chunks: dict[str, list[Passage]],
+    faiss_index: str = "auto",
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD,
 ) -> Path:
     """Write a complete new build beside the current one, then point `current` at it.
 
     `chunks` are each file's passages before deduplication: the next incremental build takes them
-    as they are for files that did not change."""
+    as they are for files that did not change. `faiss_index` picks the vector index (see
+    `make_vector_index`); the choice and its search parameters are recorded in the manifest."""
     import faiss
 
     builds = index_dir / "builds"
@@ -95,10 +109,12 @@ def write_index(
     manifest.built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     manifest.passages = len(passages)
 
-    index = faiss.IndexFlatIP(manifest.dimension)
-    if len(vectors):
-        index.add(vectors)
+    index, manifest.faiss_params = make_vector_index(vectors, manifest.dimension, faiss_index, ann_threshold)
+    manifest.faiss_index = type(index).__name__
+    manifest.faiss_kind = faiss_index
+    manifest.ann_threshold = ann_threshold
     faiss.write_index(index, str(work / "vectors.faiss"))
+    del index
     marks = ", ".join("?" * len(_COLUMNS))
     with closing(sqlite3.connect(work / "passages.sqlite")) as db, db:
         db.execute(f"CREATE TABLE passages (id INTEGER PRIMARY KEY, {_SCHEMA})")
@@ -122,6 +138,102 @@ def write_index(
     os.replace(link, index_dir / "current")
     _remove_old_builds(builds, keep=final)
     return final
+
+
+def make_vector_index(
+    vectors: np.ndarray, dimension: int, kind: str = "auto", ann_threshold: int = DEFAULT_ANN_THRESHOLD
+):
+    """The FAISS index over `vectors` (L2-normalised float32, inner product) and its search parameters.
+
+    kind "auto": exact search (IndexFlatIP) up to `ann_threshold` vectors, IVF above it; "flat", "ivf"
+    and "hnsw" force that index whatever the size (an IVF index needs 39 vectors per list to train, so
+    a corpus of under 156 passages stays flat). The approximate indexes store float16 vectors
+    (half the memory of float32, no measurable loss for cosine ranking), and their search breadth
+    (IVF nprobe, HNSW efSearch) is the smallest that reaches ANN_RECALL_TARGET recall@10 against
+    exact search on sample queries drawn around the corpus's own vectors."""
+    import faiss
+
+    if kind not in FAISS_KINDS:
+        raise ValueError(f"faiss_index must be one of {', '.join(FAISS_KINDS)}, not {kind!r}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    size = len(vectors)
+    if kind == "auto":
+        kind = "ivf" if size > ann_threshold else "flat"
+    nlist = _ivf_lists(size)
+    if kind == "ivf" and nlist < 4:
+        kind = "flat"
+    if kind == "flat" or size == 0:
+        index = faiss.IndexFlatIP(dimension)
+        if size:
+            index.add(vectors)
+        return index, {}
+    fp16 = faiss.ScalarQuantizer.QT_fp16
+    if kind == "ivf":
+        quantizer = faiss.IndexFlatIP(dimension)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, fp16, faiss.METRIC_INNER_PRODUCT)
+        index.cp.max_points_per_centroid = 64  # k-means on a sample: a 1M-vector index trains in seconds
+        index.train(vectors)
+        index.add(vectors)
+        params = {"nlist": nlist, "nprobe": _tune(index, vectors, "nprobe", [n for n in _LADDER if n <= nlist])}
+    else:
+        index = faiss.IndexHNSWSQ(dimension, fp16, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 64
+        index.train(vectors[:1])
+        index.add(vectors)
+        params = {"m": 32, "ef_construction": 64, "ef_search": _tune(index, vectors, "ef_search", _LADDER[4:])}
+    set_search_params(index, params)
+    return index, params
+
+
+_LADDER = (1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
+
+
+def _ivf_lists(size: int) -> int:
+    """Inverted lists for an IVF index: the power of two nearest sqrt(size), at most 4096, and few
+    enough that k-means has 39 vectors per list to learn from (under 4 lists: no IVF)."""
+    nlist = min(4096, 2 ** round(np.log2(max(size, 1)) / 2))
+    while nlist > 1 and size < 39 * nlist:
+        nlist //= 2
+    return int(nlist)
+
+
+def set_search_params(index, params: dict) -> None:
+    import faiss
+
+    if "nprobe" in params:
+        faiss.extract_index_ivf(index).nprobe = int(params["nprobe"])
+    if "ef_search" in params:
+        index.hnsw.efSearch = int(params["ef_search"])
+
+
+def _tune(index, vectors: np.ndarray, name: str, ladder, queries: int = 200, k: int = 10) -> int:
+    """The smallest search breadth on `ladder` whose recall@k against exact search reaches the target,
+    measured on queries that sit around sampled corpus vectors (cosine ~0.6 to their origin, about
+    as far as a question is from the passage that answers it)."""
+    import faiss
+
+    rng = np.random.default_rng(0)
+    sample = vectors[rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)]
+    noise = rng.standard_normal(sample.shape).astype(np.float32)
+    noise *= 1.33 / np.linalg.norm(noise, axis=1, keepdims=True)
+    probe = sample + noise
+    probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(probe, k)
+    del exact
+    for value in ladder:
+        set_search_params(index, {name: value})
+        _, found = index.search(probe, k)
+        if recall_at(found, truth) >= ANN_RECALL_TARGET:
+            return int(value)
+    return int(ladder[-1])
+
+
+def recall_at(found: np.ndarray, truth: np.ndarray) -> float:
+    """Mean share of each row of `truth` (exact neighbour ids) that `found` also holds."""
+    hits = sum(len(set(f[f >= 0].tolist()) & set(t[t >= 0].tolist())) for f, t in zip(found, truth))
+    return hits / max(1, int((truth >= 0).sum()))
 
 
 def _remove_old_builds(builds: Path, keep: Path) -> None:
@@ -152,6 +264,7 @@ class StoredIndex:
         if build is None:
             raise IndexUnusable(f"no index in {index_dir}/: build one with `rag index --index {index_dir}`")
         self.path = build
+        self._lock = threading.Lock()
         try:
             self.manifest = Manifest.read(build / "manifest.json")
         except (OSError, ValueError, TypeError) as err:
@@ -175,6 +288,7 @@ class StoredIndex:
 
         try:
             self.vectors = faiss.read_index(str(build / "vectors.faiss"))
+            set_search_params(self.vectors, m.faiss_params)
             self.lexical = LexicalIndex.load(build / "bm25", m.passages)
             self.db = sqlite3.connect(f"file:{build / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             count = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
@@ -185,6 +299,38 @@ class StoredIndex:
 
     def __len__(self) -> int:
         return self.manifest.passages
+
+    def search(self, queries: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The n passages nearest each query vector by inner product: (scores, ids), id -1 where fewer
+        qualify. Only ids in `allowed` (int64) are returned when it is given: exactly, for an
+        exact index or a subset of at most EXACT_SUBSET passages; else the approximate index's search
+        is widened in proportion to the share of the corpus that the subset leaves out."""
+        import faiss
+
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if allowed is None:
+            return self.vectors.search(queries, n)
+        allowed = np.ascontiguousarray(allowed, dtype=np.int64)
+        params = self.manifest.faiss_params
+        selector = faiss.IDSelectorBatch(allowed)
+        if not params:  # exact index
+            return self.vectors.search(queries, n, params=faiss.SearchParameters(sel=selector))
+        if len(allowed) <= EXACT_SUBSET:
+            self._readable()
+            scores = queries @ self.vectors.reconstruct_batch(allowed).T
+            order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+            found = np.full((len(queries), n), -1, dtype=np.int64)
+            best = np.full((len(queries), n), -np.inf, dtype=np.float32)
+            found[:, : order.shape[1]] = allowed[order]
+            best[:, : order.shape[1]] = np.take_along_axis(scores, order, axis=1)
+            return best, found
+        widen = len(self) / max(1, len(allowed))
+        if "nprobe" in params:
+            nprobe = min(int(params["nlist"]), int(np.ceil(params["nprobe"] * widen)))
+            search = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        else:
+            search = faiss.SearchParametersHNSW(sel=selector, efSearch=int(np.ceil(params["ef_search"] * widen)))
+        return self.vectors.search(queries, n, params=search)
 
     def passages(self, ids: list[int]) -> list[Passage]:
         """Passages by vector id, in the order asked."""
@@ -239,9 +385,19 @@ class StoredIndex:
         passages are not embedded again."""
         if not len(self):
             return {}
+        self._readable()
         matrix = self.vectors.reconstruct_n(0, len(self))
         rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM passages ORDER BY id")
         return {passage_hash(_passage(row).embedding_text): vector for row, vector in zip(rows, matrix)}
+
+    def _readable(self) -> None:
+        """Let vectors be read back by id: an IVF index needs its id -> list map, made on first use."""
+        import faiss
+
+        with self._lock:
+            ivf = faiss.try_extract_index_ivf(self.vectors)
+            if ivf is not None and ivf.direct_map.type == faiss.DirectMap.NoMap:
+                ivf.make_direct_map()
 
     def close(self) -> None:
         self.db.close()

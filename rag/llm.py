@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -43,17 +42,14 @@ class ChatClient:
     def complete(self, messages: list[dict]) -> str:
         """The whole answer in one response."""
         with self._post(messages, stream=False) as response:
-            try:
-                body = json.loads(response.read())
-                return body["choices"][0]["message"]["content"] or ""
-            except (TimeoutError, socket.timeout):
-                raise self._timeout() from None
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise LLMError(f"{self.endpoint} did not answer like an OpenAI chat-completions server") from None
+            return self._whole(response)
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
         """The answer as it is generated: server-sent events `data: {...}` ending with `data: [DONE]`."""
         with self._post(messages, stream=True) as response:
+            if response.headers.get_content_type() == "application/json":
+                yield self._whole(response)  # a server that ignores "stream" sends it all at once
+                return
             try:
                 for raw in response:
                     line = raw.decode("utf-8", errors="replace").strip()
@@ -65,10 +61,19 @@ class ChatClient:
                     delta = self._delta(data)
                     if delta:
                         yield delta
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 raise self._timeout() from None
             except (http.client.HTTPException, ConnectionError) as err:
                 raise LLMError(f"the connection to {self.endpoint} broke mid-answer ({type(err).__name__})") from None
+
+    def _whole(self, response) -> str:
+        try:
+            body = json.loads(response.read())
+            return body["choices"][0]["message"]["content"] or ""
+        except TimeoutError:
+            raise self._timeout() from None
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise LLMError(f"{self.endpoint} did not answer like an OpenAI chat-completions server") from None
 
     def _delta(self, data: str) -> str:
         try:
@@ -93,10 +98,10 @@ class ChatClient:
             return urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as err:
             raise self._http_error(err) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise self._timeout() from None
         except urllib.error.URLError as err:
-            if isinstance(err.reason, (TimeoutError, socket.timeout)):
+            if isinstance(err.reason, TimeoutError):
                 raise self._timeout() from None
             if isinstance(err.reason, ConnectionRefusedError):
                 raise LLMError(f"cannot connect to {self.url}: connection refused (is the server running?)") from None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from rag.chunk import split_sentences
@@ -59,23 +58,16 @@ class Searcher:
         size = len(self.index)
         if size == 0:
             return []
-        params, allowed = None, None
+        allowed = None
         if filters is not None and filters.active:
             allowed = np.asarray(self.index.ids_matching(filters.sources, filters.since, filters.until), dtype="int64")
             if not len(allowed):
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
         n = min(max(self.settings.candidates, k * 3), size if allowed is None else len(allowed))
         query_vector = self.embedder.encode_query(query)
-        scores, ids = self.index.vectors.search(query_vector[None, :], n, params=params)
+        scores, ids = self.index.search(query_vector[None, :], n, allowed)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
-        bm25 = self.index.lexical.scores(query)
-        if allowed is not None:
-            outside = np.ones(size, dtype=bool)
-            outside[allowed] = False
-            bm25[outside] = 0.0
-        top = np.argpartition(-bm25, n - 1)[:n] if n < size else np.arange(size)
-        lexical = {int(i): float(bm25[i]) for i in top if bm25[i] > 0}
+        lexical = self.index.lexical.top(query, n, allowed)
         s = self.settings
         fused = fuse(dense, lexical, fusion or s.fusion, s.alpha, s.rrf_k)
         ranked = self._apply_constraints(parse_query(query), fused, k)
