@@ -51,7 +51,10 @@ def scifact() -> None:
         ("BM25 only (bm25s, Snowball stemmer)", {"fusion": "bm25"}),
         ("RRF k=60", {"fusion": "rrf"}),
         *([("convex alpha=0.5 (default)", {"fusion": "convex", "alpha": 0.5})] if best != 0.5 else []),
-        (f"convex alpha={best} (tuned on train{', the default' if best == 0.5 else ''})", {"fusion": "convex", "alpha": best}),
+        (
+            f"convex alpha={best} (tuned on train{', the default' if best == 0.5 else ''})",
+            {"fusion": "convex", "alpha": best},
+        ),
     ):
         scores = run(test, **overrides)
         print(f"| {label} | {scores['ndcg_at_10']:.4f} | {scores['recall_at_100']:.4f} |", flush=True)
