@@ -88,6 +88,7 @@ def main() -> None:
     help="Passages above which auto switches to approximate search [default: 100000, or $RAG_ANN_THRESHOLD].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.option("--watch", is_flag=True, help="Keep running: re-index within seconds whenever corpus files change.")
 def index(
     paths,
     index_dir,
@@ -101,6 +102,7 @@ def index(
     faiss_index,
     ann_threshold,
     quiet,
+    watch,
 ) -> None:
     """Build the index from PATHS (files or folders; default: seeds/).
 
@@ -123,6 +125,21 @@ def index(
     click.echo(report.summary(), err=True)
     if not report.up_to_date:
         click.echo(f"index written to {settings.index_dir}/", err=True)
+    if watch:
+        import threading
+
+        from rag.corpus import Watcher
+
+        def rebuild() -> None:
+            click.echo(build_index(settings, progress=False).summary(), err=True)
+
+        watcher = Watcher(list(settings.corpus), rebuild)
+        watcher.start()
+        click.echo(f"watching {', '.join(map(str, settings.corpus))} (Ctrl-C to stop)", err=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            watcher.stop()
 
 
 @main.command(cls=_Command)

@@ -86,3 +86,46 @@ def test_watcher_calls_back_on_add_change_and_remove(tmp_path):
     finally:
         watcher.stop()
     assert len(calls) == 3
+
+
+@pytest.mark.slow
+def test_index_watch_reindexes_a_dropped_file(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import REPO
+
+    corpus = tmp_path / "scrapes"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Pyongyang tram line\n\nA new tram line opened in Pyongyang this week.\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    index = str(tmp_path / "idx")
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "rag", "index", str(corpus), "--index", index, "-q", "--watch"],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while "watching" not in (line := watcher.stderr.readline()):
+            assert time.time() < deadline and line, "rag index --watch did not start"
+        (corpus / "b.txt").write_text("Wonsan ferry\n\nThe Wonsan ferry carried 812 passengers on its first trip.\n")
+        while "indexed" not in (line := watcher.stderr.readline()):
+            assert time.time() < deadline and line, "the new file was not indexed"
+        found = subprocess.run(
+            [sys.executable, "-m", "rag", "search", "ferry passengers", "--json", "-k", "1", "--index", index],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert json.loads(found.stdout)["results"][0]["source"] == "scrapes/b.txt"
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
