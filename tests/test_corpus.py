@@ -79,7 +79,7 @@ def test_watcher_calls_back_on_add_change_and_remove(tmp_path):
         ):
             changed.clear()
             action()
-            assert changed.wait(5), "watcher did not notice the change"
+            assert changed.wait(30), "watcher did not notice the change"
         (tmp_path / "ignored.bin").write_text("not a corpus file")
         changed.clear()
         assert not changed.wait(0.5)
