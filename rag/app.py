@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag.answer import Answer, answer_question, final_answer
-from rag.build import build_index
+from rag.build import BuildError, build_index
 from rag.corpus import UploadRejected, Watcher, store_upload
 from rag.index import index_exists
 from rag.llm import chat_client
@@ -68,6 +68,8 @@ class Engine:
             report = build_index(self.settings, progress=True)
             self._searcher = Searcher(self.settings)  # searches in flight finish on the old one
             return report.summary()
+        except BuildError as err:  # e.g. a `rag index` in a terminal holds the lock
+            return f"Not rebuilt: {err}"
         finally:
             self._rebuild.release()
 

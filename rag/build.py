@@ -213,6 +213,8 @@ def _chunk_corpus(
         chunks[source] = [p for doc in documents for p in chunk_document(doc, clean_document(doc, recurring))]
     for entry in report.files:
         entry.passages = len(chunks.get(entry.source, []))
+        if not entry.passages and not entry.skipped:
+            entry.skipped = "no readable text left after cleaning"
     return chunks, recurring
 
 

@@ -269,7 +269,7 @@ class StoredIndex:
             self.manifest = Manifest.read(build / "manifest.json")
         except (OSError, ValueError, TypeError) as err:
             raise IndexUnusable(
-                f"index manifest in {build} is unreadable ({err}); rebuild with `rag index --full`"
+                f"index manifest in {build} is unreadable ({err}); rebuild with `rag index --full --index {index_dir}`"
             ) from None
         m = self.manifest
         if m.format_version > FORMAT_VERSION:
@@ -293,9 +293,11 @@ class StoredIndex:
             self.db = sqlite3.connect(f"file:{build / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             count = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         except (RuntimeError, OSError, ValueError, sqlite3.Error) as err:
-            raise IndexUnusable(f"index in {build} is damaged ({err}); rebuild with `rag index --full`") from None
+            raise IndexUnusable(
+                f"index in {build} is damaged ({err}); rebuild with `rag index --full --index {index_dir}`"
+            ) from None
         if count != m.passages or self.vectors.ntotal != m.passages:
-            raise IndexUnusable(f"index in {build} is incomplete; rebuild with `rag index --full`")
+            raise IndexUnusable(f"index in {build} is incomplete; rebuild with `rag index --full --index {index_dir}`")
 
     def __len__(self) -> int:
         return self.manifest.passages

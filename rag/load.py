@@ -158,8 +158,9 @@ def _load_pdf(data: bytes, source: str) -> list[Document]:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise SkipFile("encrypted PDF")
+        # An empty user password (only editing is restricted) opens in any viewer: open it here too.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SkipFile("encrypted PDF (needs a password)")
         title = (reader.metadata.title if reader.metadata else None) or None
         pages = [page.extract_text() or "" for page in reader.pages]
     except SkipFile:

@@ -17,6 +17,7 @@ from rag.records import Hit, Passage
 from rag.settings import Settings
 
 MAX_QUERY_CHARS = 2000
+MAX_K = 300
 
 
 class QueryError(ValueError):
@@ -51,10 +52,12 @@ class Searcher:
         highlight: bool = True,
         filters: Filters | None = None,
     ) -> list[Hit]:
-        query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
+        # Lone surrogates (broken emoji from a clipboard) cannot be tokenised: replace them.
+        query = (query or "").encode("utf-8", "replace").decode("utf-8")
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
-        k = k or self.settings.k
+        k = max(1, min(int(k or self.settings.k), MAX_K))
         size = len(self.index)
         if size == 0:
             return []

@@ -197,11 +197,6 @@ def test_bad_file_is_skipped_with_a_one_line_reason(bad_corpus, name):
     assert f"skipped corpus/{name}: {entry.skipped}" in report.summary().splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file holding only a long run of non-space characters is dropped by clean._BLOB: 0 passages, "
-    "no skip reason, so it silently vanishes from the index",
-)
 def test_file_with_only_a_long_line_without_spaces_is_skipped_with_a_reason(bad_corpus):
     _, report, _ = bad_corpus
     entry = _entry(report, LONG_LINE)
@@ -317,11 +312,6 @@ def test_app_status_panel_counts_the_skipped_files(bad_corpus):
         engine.searcher.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a PDF encrypted with an empty user password (opens in any viewer without one) is skipped as "
-    "'encrypted PDF'; load._load_pdf never tries reader.decrypt('')",
-)
 def test_pdf_encrypted_without_a_user_password_is_indexed(tmp_path):
     from rag.load import SkipFile, load_file
 

@@ -236,11 +236,6 @@ def test_missing_index_folder_says_how_to_build_one(tmp_path):
     assert message and f"`rag index --index {tmp_path / 'never-built'}`" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="for a damaged index the message suggests `rag index --full` without --index: run as given, it "
-    "builds the default index/ folder and leaves the damaged one as it is",
-)
 def test_suggested_command_repairs_the_damaged_index_not_the_default_one(damaged):
     settings, build, _ = damaged
     (build / "passages.sqlite").unlink()
@@ -393,11 +388,6 @@ def test_two_rebuilds_in_the_app_at_once_the_second_is_refused(small_app_index):
     assert any(JIU in h.passage.text for h in engine.search(JIU_QUESTION, 3))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Engine.rebuild lets BuildError ('another `rag index` is already building') escape: the app's "
-    "Rebuild button gets an error event with no message instead of the refusal",
-)
 def test_app_rebuild_while_rag_index_holds_the_lock_answers_with_the_refusal(small_app_index):
     import fcntl
 

@@ -92,11 +92,6 @@ def test_sql_like_question_leaves_the_index_intact(searcher, seed_index):
     assert searcher.index.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == report.passages
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Searcher.search passes a lone surrogate to the tokenizer, which raises TypeError "
-    "('TextEncodeInput must be Union[...]'): a traceback, not an answer or a message",
-)
 def test_question_with_a_lone_surrogate_is_answered_or_refused(searcher):
     try:
         hits = searcher.search(LONE_SURROGATE)
@@ -106,11 +101,6 @@ def test_question_with_a_lone_surrogate_is_answered_or_refused(searcher):
     check_hits(hits)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Searcher.search(q, k=-1) returns 97 passages on the seeds (ranked[: k * 3] with k=-1), "
-    "and the API passes any k through",
-)
 def test_negative_k_is_refused_or_clamped(searcher):
     try:
         hits = searcher.search("railway", k=-1, highlight=False)
@@ -169,11 +159,6 @@ def test_cli_refuses_a_blank_question_with_one_line(seed_index):
     assert stderr.strip().splitlines() == ["Error: the question is empty: type a few words to search for"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`rag search $'\\xff\\xfe railway'` (bytes that are not UTF-8, as from a Latin-1 or EUC-KR "
-    "terminal) ends in a TypeError traceback from the tokenizer",
-)
 def test_cli_question_with_bytes_that_are_not_utf8_gets_an_answer_or_a_message(seed_index):
     settings, _ = seed_index
     done = rag("search", b"\xff\xfe railway", "--index", str(settings.index_dir))
@@ -278,11 +263,6 @@ def test_api_log_holds_no_traceback_after_the_odd_questions(seed_app):
     assert "Traceback" not in log.read_text(errors="replace")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='the HTTP API given {"data": ["\\ud800 railway", 5]} logs a TypeError traceback and answers '
-    'event "error" with data {"error": null}: no result and no message',
-)
 def test_api_question_with_a_lone_surrogate_gets_a_result_or_a_message(seed_app):
     url, _, _ = seed_app
     event, data = call_api(url, "search", [LONE_SURROGATE, 5])
