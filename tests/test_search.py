@@ -92,11 +92,6 @@ def test_quoted_phrase_keeps_only_passages_containing_it(searcher):
     assert searcher.search('"no such phrase anywhere in the seeds"', k=5) == []
 
 
-def test_date_in_question_ranks_stories_of_that_day_first(searcher):
-    hits = searcher.search("What did North Korea do on June 7, 2024?", k=3)
-    assert [h.passage.date for h in hits] == ["2024-06-07"] * 3
-
-
 def test_filters_limit_results_to_a_file_and_a_date_span(searcher):
     from rag.retrieve import Filters
 
