@@ -66,7 +66,8 @@ class Engine:
             return "A rebuild is already running."
         try:
             report = build_index(self.settings, progress=True)
-            self._searcher = Searcher(self.settings)  # searches in flight finish on the old one
+            if not report.up_to_date:
+                self._searcher = Searcher(self.settings)  # searches in flight finish on the old one
             return report.summary()
         except BuildError as err:  # e.g. a `rag index` in a terminal holds the lock
             return f"Not rebuilt: {err}"
@@ -369,13 +370,15 @@ def launch(
         raise ValueError(f"binding to {host} exposes the corpus to the network: set --auth USER:PASSWORD (or RAG_AUTH)")
     if share and auth is None:
         raise ValueError("--share makes the app public: set --auth USER:PASSWORD (or RAG_AUTH) too")
-    if not index_exists(settings.index_dir):
+    built_now = not index_exists(settings.index_dir)
+    if built_now:
         print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")
         print(build_index(settings).summary())
     folders = [p for p in settings.corpus if p.is_dir()]
     demo = build_app(settings, upload_dir=folders[0] if folders else None)
     if watch:
-        Watcher(list(settings.corpus), demo.engine.rebuild).start()
+        # An index found on disk may predate files dropped in while the app was down: catch up first.
+        Watcher(list(settings.corpus), demo.engine.rebuild, catch_up=not built_now).start()
         print(f"Watching {', '.join(map(str, settings.corpus))}: changes are indexed within seconds")
     print(f"Serving on {host}:{port}" + (" with a password" if auth else " (local only, no password)"))
     import gradio as gr

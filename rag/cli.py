@@ -121,6 +121,13 @@ def index(
         faiss_index=faiss_index,
         ann_threshold=ann_threshold,
     )
+    if watch:
+        from rag.corpus import Watcher
+
+        def rebuild() -> None:
+            click.echo(build_index(settings, progress=False).summary(), err=True)
+
+        watcher = Watcher(list(settings.corpus), rebuild)  # before the build: what changes during it is seen
     report = build_index(settings, progress=not quiet, full=full)
     click.echo(report.summary(), err=True)
     if not report.up_to_date:
@@ -128,12 +135,6 @@ def index(
     if watch:
         import threading
 
-        from rag.corpus import Watcher
-
-        def rebuild() -> None:
-            click.echo(build_index(settings, progress=False).summary(), err=True)
-
-        watcher = Watcher(list(settings.corpus), rebuild)
         watcher.start()
         click.echo(f"watching {', '.join(map(str, settings.corpus))} (Ctrl-C to stop)", err=True)
         try:

@@ -77,28 +77,38 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
 class Watcher(threading.Thread):
     """Polls the corpus every `interval` seconds and calls `on_change` once the files have stopped
     changing (a file being copied in is not indexed half-written). Polling works on every file
-    system, network mounts included, where change notifications often do not."""
+    system, network mounts included, where change notifications often do not.
 
-    def __init__(self, paths: list[Path], on_change: Callable[[], None], interval: float = 2.0):
+    The first snapshot is taken when the watcher is made, not when its thread starts: make it
+    before the build it follows, and a file dropped in meanwhile is not missed. With `catch_up`,
+    `on_change` also runs once at start, for what changed while nothing was watching."""
+
+    def __init__(self, paths: list[Path], on_change: Callable[[], None], interval: float = 2.0, catch_up: bool = False):
         super().__init__(daemon=True, name="corpus-watcher")
         self.paths = paths
         self.on_change = on_change
         self.interval = interval
+        self.catch_up = catch_up
         self.stopped = threading.Event()
+        self.last = snapshot(paths)
 
     def run(self) -> None:
-        last = snapshot(self.paths)
+        if self.catch_up:
+            self._call()
         while not self.stopped.wait(self.interval):
             current = snapshot(self.paths)
-            if current == last:
+            if current == self.last:
                 continue
             if self.stopped.wait(self.interval / 2) or snapshot(self.paths) != current:
                 continue  # still being written: look again next round
-            last = current
-            try:
-                self.on_change()
-            except Exception:  # a failed rebuild must not stop the watching
-                log.exception("re-indexing after a corpus change failed")
+            self.last = current
+            self._call()
+
+    def _call(self) -> None:
+        try:
+            self.on_change()
+        except Exception:  # a failed rebuild must not stop the watching
+            log.exception("re-indexing after a corpus change failed")
 
     def stop(self) -> None:
         self.stopped.set()

@@ -92,9 +92,10 @@ def test_watcher_calls_back_on_add_change_and_remove(tmp_path):
 def test_index_watch_reindexes_a_dropped_file(tmp_path):
     import json
     import os
+    import queue
     import subprocess
     import sys
-    import time
+    import threading
 
     from .conftest import REPO
 
@@ -110,13 +111,24 @@ def test_index_watch_reindexes_a_dropped_file(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: queue.Queue[str] = queue.Queue()  # read in a thread: a silent watcher must fail the test, not hang it
+    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stderr], daemon=True).start()
+
+    def wait_for(word: str) -> None:
+        seen = []
+        while True:
+            try:
+                line = lines.get(timeout=120)
+            except queue.Empty:
+                pytest.fail(f"rag index --watch printed no {word!r} within 120 s; it printed {seen}")
+            if word in line:
+                return
+            seen.append(line)
+
     try:
-        deadline = time.time() + 120
-        while "watching" not in (line := watcher.stderr.readline()):
-            assert time.time() < deadline and line, "rag index --watch did not start"
+        wait_for("watching")
         (corpus / "b.txt").write_text("Wonsan ferry\n\nThe Wonsan ferry carried 812 passengers on its first trip.\n")
-        while "indexed" not in (line := watcher.stderr.readline()):
-            assert time.time() < deadline and line, "the new file was not indexed"
+        wait_for("indexed")
         found = subprocess.run(
             [sys.executable, "-m", "rag", "search", "ferry passengers", "--json", "-k", "1", "--index", index],
             cwd=REPO,
