@@ -142,6 +142,8 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
         manifest = Manifest.read(build / "manifest.json")
     except (OSError, ValueError, TypeError):
         return None
+    if manifest.damage(build):
+        return None
     if (manifest.model, manifest.chunker_version, manifest.format_version, manifest.corpus_root) != (
         settings.model,
         CHUNKER_VERSION,
@@ -223,6 +225,8 @@ def _read_file(
 ) -> tuple[FileEntry, list[Document] | None]:
     """The file's manifest entry and its documents, or None for documents when it is unchanged."""
     try:
+        if path.is_dir():  # a folder iter_files could not open
+            os.listdir(path)
         stat = path.stat()
         if known and not known.skipped and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             return known, None

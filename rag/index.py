@@ -69,13 +69,28 @@ class Manifest:
     faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw
     faiss_params: dict = field(default_factory=dict)  # nlist, nprobe, ef_search...: set again when the index is opened
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
+    artifacts: dict = field(default_factory=dict)  # bytes of every other file of the build, to catch truncation
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
         data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {type(data).__name__}")
         data["files"] = [FileEntry(**f) for f in data.get("files", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def damage(self, build: Path) -> str | None:
+        """What is wrong with the build's files (a file missing or not the size it was written
+        at), or None. Cheap enough to run before calling an index up to date."""
+        for name, size in self.artifacts.items():
+            try:
+                found = (build / name).stat().st_size
+            except OSError:
+                return f"{name} is missing"
+            if found != size:
+                return f"{name} is {found} bytes, {size} were written"
+        return None
 
 
 _COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in")
@@ -127,6 +142,7 @@ def write_index(
         db.execute("CREATE INDEX passages_source ON passages (source)")
         db.execute("CREATE INDEX chunks_file ON chunks (file)")
     lexical.save(work / "bm25")
+    manifest.artifacts = {str(f.relative_to(work)): f.stat().st_size for f in sorted(work.rglob("*")) if f.is_file()}
     (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
 
     final = builds / stamp
@@ -273,7 +289,10 @@ class StoredIndex:
             ) from None
         m = self.manifest
         if m.format_version > FORMAT_VERSION:
-            raise IndexUnusable("this index was written by a newer version of rag; upgrade rag or rebuild the index")
+            raise IndexUnusable(
+                f"this index was written by a newer version of rag (format {m.format_version}, this one reads "
+                f"{FORMAT_VERSION}): upgrade rag, or rebuild it with `rag index --full --index {index_dir}`"
+            )
         if m.chunker_version != CHUNKER_VERSION or m.format_version != FORMAT_VERSION:
             raise IndexUnusable(
                 f"index built with chunker v{m.chunker_version}, this rag uses v{CHUNKER_VERSION}: "
@@ -284,6 +303,10 @@ class StoredIndex:
                 f"index built with model {m.model!r} but {model!r} was asked for: rebuild with "
                 f"`rag index --model {model} --index {index_dir}` or search with --model {m.model}"
             )
+        if damage := m.damage(build):
+            raise IndexUnusable(
+                f"index in {build} is damaged ({damage}); rebuild with `rag index --full --index {index_dir}`"
+            )
         import faiss
 
         try:
@@ -292,7 +315,7 @@ class StoredIndex:
             self.lexical = LexicalIndex.load(build / "bm25", m.passages)
             self.db = sqlite3.connect(f"file:{build / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             count = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-        except (RuntimeError, OSError, ValueError, sqlite3.Error) as err:
+        except (RuntimeError, OSError, ValueError, EOFError, sqlite3.Error) as err:  # EOFError: an emptied .npy
             raise IndexUnusable(
                 f"index in {build} is damaged ({err}); rebuild with `rag index --full --index {index_dir}`"
             ) from None

@@ -1,8 +1,13 @@
 """BM25 over passages (bm25s: sparse-matrix BM25, Lucene's scoring variant, Robertson et al. 1994),
-with English stop words and the Snowball stemmer, saved as plain .npy/.json files."""
+with English stop words and the Snowball stemmer, saved as plain .npy/.json files.
+
+Korean, Chinese and Japanese words also give their character bigrams, as Lucene's CJK analyser
+does: a Korean noun is written with its particle attached ("과학기술전당에서"), so the bare
+noun in a question matches only through the pieces the two share."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,10 +21,19 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]{3,}")
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return [_with_cjk_bigrams(words) for words in tokens]
+
+
+def _with_cjk_bigrams(words: list[str]) -> list[str]:
+    bigrams = [run[i : i + 2] for word in words for run in _CJK_RUN.findall(word) for i in range(len(run) - 1)]
+    return words + bigrams if bigrams else words
 
 
 class LexicalIndex:

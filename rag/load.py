@@ -9,7 +9,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,24 +53,30 @@ def source_name(path: Path, root: Path) -> str:
 def iter_files(paths: list[Path]) -> Iterator[Path]:
     """Every supported file under the given files and folders, in a stable order, each once.
     Hidden files and folders (.git, .cache) are not part of the corpus; links to folders are not
-    followed, so a link loop cannot trap the walk."""
+    followed, so a link loop cannot trap the walk. A folder that cannot be opened is yielded
+    itself, so that the caller can report it rather than pass over its files in silence."""
     seen: set[str] = set()
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"{path} does not exist")
+        unreadable: list[Path] = []
         if path.is_dir():
             candidates = []
-            for folder, dirs, files in os.walk(path, followlinks=False):
+            for folder, dirs, files in os.walk(path, followlinks=False, onerror=_collect(unreadable)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 candidates += [Path(folder) / f for f in files if not f.startswith(".")]
-            candidates.sort()
+            candidates = sorted(candidates + unreadable)
         else:
             candidates = [path]
         for file in candidates:
             key = os.path.realpath(file)
-            if file.suffix.lower() in SUFFIXES and key not in seen:
+            if (file.suffix.lower() in SUFFIXES or file in unreadable) and key not in seen:
                 seen.add(key)
                 yield file
+
+
+def _collect(errors: list[Path]) -> Callable[[OSError], None]:
+    return lambda err: errors.append(Path(err.filename))
 
 
 def load_file(
