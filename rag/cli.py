@@ -57,6 +57,14 @@ fusion_option = click.option(
     help="How dense and BM25 rankings combine [default: convex, or $RAG_FUSION]; dense/bm25 use one alone.",
 )
 
+reranker_option = click.option(
+    "--reranker",
+    default=None,
+    metavar="NAME_OR_PATH",
+    help="Cross-encoder that re-orders the top passages ($RAG_RERANK_DEPTH, 30), e.g. a local copy of "
+    "cross-encoder/ms-marco-MiniLM-L6-v2 [default: none, or $RAG_RERANKER]. Slower, often sharper.",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rag-nk", prog_name="rag")
@@ -156,14 +164,15 @@ def index(
 @index_option
 @model_option
 @fusion_option
-def search(question, k, as_json, queries, index_dir, model, fusion) -> None:
+@reranker_option
+def search(question, k, as_json, queries, index_dir, model, fusion, reranker) -> None:
     """Find the passages that answer QUESTION, with citations."""
     from rag.present import dumps, format_hits, results_json
     from rag.retrieve import QueryError, Searcher
 
     if (question is None) == (queries is None):
         raise click.UsageError("give either a QUESTION or --queries FILE")
-    settings = _settings(index_dir=index_dir, model=model, k=k, fusion=fusion)
+    settings = _settings(index_dir=index_dir, model=model, k=k, fusion=fusion, reranker=reranker)
     searcher = Searcher(settings)
     questions = [question] if queries is None else [line.rstrip("\n") for line in queries if line.strip()]
     for text in questions:
@@ -197,7 +206,8 @@ def search(question, k, as_json, queries, index_dir, model, fusion) -> None:
 @index_option
 @model_option
 @fusion_option
-def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion) -> None:
+@reranker_option
+def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion, reranker) -> None:
     """Answer QUESTION in a few cited sentences above the passages. Without --llm-url the answer
     quotes the passages' best sentences; with it, a language model writes it and each sentence is
     checked against the passages it cites."""
@@ -206,7 +216,9 @@ def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion) -> N
     from rag.present import answer_json, dumps, format_answer, format_hits
     from rag.retrieve import QueryError, Searcher
 
-    settings = _settings(index_dir=index_dir, model=model, k=k, fusion=fusion, llm_url=llm_url, llm_model=llm_model)
+    settings = _settings(
+        index_dir=index_dir, model=model, k=k, fusion=fusion, reranker=reranker, llm_url=llm_url, llm_model=llm_model
+    )
     searcher = Searcher(settings)
     try:
         hits = searcher.search(question)
@@ -238,7 +250,8 @@ def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion) -> N
 @index_option
 @model_option
 @fusion_option
-def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fusion) -> None:
+@reranker_option
+def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fusion, reranker) -> None:
     """Score retrieval on QUESTIONS_FILE (JSONL lines {"q": ..., "a": [...]}): Hit@1/3/5, MRR@10;
     or on a BEIR dataset with --beir DIR."""
     from rag.present import dumps
@@ -246,7 +259,9 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
 
     if (questions_file is None) == (beir_dir is None):
         raise click.UsageError("give either QUESTIONS_FILE or --beir DIR")
-    settings = _settings(index_dir=index_dir, model=model, fusion=fusion, corpus=[beir_dir] if beir_dir else None)
+    settings = _settings(
+        index_dir=index_dir, model=model, fusion=fusion, reranker=reranker, corpus=[beir_dir] if beir_dir else None
+    )
     if beir_dir is not None:
         from rag.beir import evaluate_split, load_split
         from rag.build import build_index
@@ -300,11 +315,12 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
 @click.option("--mcp", is_flag=True, help="Also serve the search as an MCP tool (needs the gradio[mcp] extra).")
 @index_option
 @model_option
-def app(host, port, corpus, auth, share, watch, mcp, index_dir, model) -> None:
+@reranker_option
+def app(host, port, corpus, auth, share, watch, mcp, index_dir, model, reranker) -> None:
     """Start the web app (builds the index first if there is none)."""
     from rag.app import launch
 
-    settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None, auth=auth)
+    settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None, auth=auth, reranker=reranker)
     credentials = None
     if settings.auth:
         user, colon, password = settings.auth.partition(":")

@@ -76,6 +76,7 @@ class Hit:
     rank: int = 0
     highlight: tuple[int, int] | None = None
     dense_score: float | None = None  # cosine to the question, when the dense retriever saw the passage
+    rerank_score: float | None = None  # the cross-encoder's score, when one re-ordered the results
 
     def to_json(self) -> dict:
         p = self.passage
@@ -92,4 +93,4 @@ class Hit:
             "url": p.url,
             "also_in": list(p.also_in),
             "highlight": list(self.highlight) if self.highlight else None,
-        }
+        } | ({"rerank_score": round(float(self.rerank_score), 6)} if self.rerank_score is not None else {})

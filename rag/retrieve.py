@@ -43,6 +43,10 @@ class Searcher:
         self.settings = settings
         self.index = StoredIndex(settings.index_dir, settings.model)
         self.embedder = get_embedder(self.index.manifest.model)
+        if settings.reranker:  # loaded now, so that a wrong name fails at start, not at the first question
+            from rag.rerank import get_reranker
+
+            get_reranker(settings.reranker)
 
     def search(
         self,
@@ -74,6 +78,9 @@ class Searcher:
         s = self.settings
         fused = fuse(dense, lexical, fusion or s.fusion, s.alpha, s.rrf_k)
         ranked = self._apply_constraints(parse_query(query), fused, k)
+        reranked = self._rerank(query, ranked, k) if s.reranker else {}
+        if reranked:
+            ranked = sorted(reranked, key=lambda pid: -reranked[pid]) + ranked[len(reranked) :]
         hits: list[Hit] = []
         shown: list[str] = []
         # Fetch a few more than k: some may repeat text already shown.
@@ -82,7 +89,9 @@ class Searcher:
             if any(key in other or other in key for other in shown):
                 continue
             shown.append(key)
-            hits.append(Hit(passage=passage, score=fused[pid], rank=len(hits) + 1, dense_score=dense.get(pid)))
+            hits.append(
+                Hit(passage, fused[pid], len(hits) + 1, dense_score=dense.get(pid), rerank_score=reranked.get(pid))
+            )
             if len(hits) == k:
                 break
         if highlight:
@@ -109,6 +118,14 @@ class Searcher:
                 if query.in_span(passages[pid].date):
                     fused[pid] = fused[pid] * (1 + self.settings.date_boost) + 1e-6
         return sorted(pool, key=lambda pid: (-fused[pid], pid))
+
+    def _rerank(self, query: str, ranked: list[int], k: int) -> dict[int, float]:
+        """The cross-encoder's score for each of the top candidates (at least k of them)."""
+        from rag.rerank import get_reranker
+
+        top = ranked[: max(self.settings.rerank_depth, k)]
+        texts = [p.embedding_text for p in self.index.passages(top)]
+        return dict(zip(top, map(float, get_reranker(self.settings.reranker).scores(query, texts))))
 
     def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
         """Mark in each hit the sentence closest in meaning to the question."""

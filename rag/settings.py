@@ -38,6 +38,8 @@ class Settings:
     auth: str | None = field(default=None, repr=False)  # USER:PASSWORD for the app (RAG_AUTH)
     llm_api_key: str | None = field(default=None, repr=False)  # RAG_LLM_API_KEY, else OPENAI_API_KEY; never shown
     llm_timeout: float = 60.0  # seconds without a byte from the server before giving up
+    reranker: str | None = None  # a cross-encoder (local path) that re-orders the top passages; None: off
+    rerank_depth: int = 30  # how many of the fused top passages the reranker reads
     answer_threshold: float = 0.41  # best sentence-question cosine below which nothing is answered (bench/RESULTS.md)
 
     @classmethod
@@ -63,8 +65,8 @@ class Settings:
             raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise SettingsError(f"alpha must be between 0 and 1, not {self.alpha}")
-        if self.k < 1 or self.batch_size < 1 or self.candidates < 1:
-            raise SettingsError("k, batch_size and candidates must be positive")
+        if min(self.k, self.batch_size, self.candidates, self.rerank_depth) < 1:
+            raise SettingsError("k, batch_size, candidates and rerank_depth must be positive")
         if bool(self.llm_url) != bool(self.llm_model):
             raise SettingsError("a language model needs both --llm-url and --llm-model (RAG_LLM_URL, RAG_LLM_MODEL)")
         if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
