@@ -3,6 +3,8 @@ retriever and returns {passage id: fused score}; which is the default is measure
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def reciprocal_rank(dense: dict[int, float], lexical: dict[int, float], k: int = 60) -> dict[int, float]:
     """Reciprocal rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009): sum of 1 / (k + rank).
@@ -40,3 +42,29 @@ def fuse(dense: dict[int, float], lexical: dict[int, float], method: str, alpha:
     if method == "bm25":
         return dict(lexical)
     raise ValueError(f"unknown fusion {method!r}")
+
+
+def maximal_marginal_relevance(
+    ids: list[int], relevance: list[float], vectors: np.ndarray, diversity: float
+) -> list[int]:
+    """`ids` re-ordered by MMR (Carbonell & Goldstein, SIGIR 1998): each next pick maximises
+    (1 - diversity) * relevance - diversity * its highest cosine to a passage already picked, so
+    that five cuts of one story do not fill the top five. Relevance is min-max normalised first;
+    `vectors` are the passages' L2-normalised embeddings, in the order of `ids`."""
+    if len(ids) < 3 or diversity <= 0:
+        return list(ids)
+    rel = np.asarray(relevance, dtype=np.float32)
+    span = float(rel.max() - rel.min())
+    rel = (rel - rel.min()) / span if span > 0 else np.ones_like(rel)
+    similarity = vectors @ vectors.T
+    closest = np.full(len(ids), -np.inf, dtype=np.float32)
+    left = np.ones(len(ids), dtype=bool)
+    order: list[int] = []
+    for _ in range(len(ids)):
+        penalty = np.where(np.isfinite(closest), closest, 0.0)
+        gain = np.where(left, (1 - diversity) * rel - diversity * penalty, -np.inf)
+        pick = int(np.argmax(gain))
+        order.append(ids[pick])
+        left[pick] = False
+        closest = np.maximum(closest, similarity[pick])
+    return order

@@ -341,8 +341,7 @@ class StoredIndex:
         if not params:  # exact index
             return self.vectors.search(queries, n, params=faiss.SearchParameters(sel=selector))
         if len(allowed) <= EXACT_SUBSET:
-            self._readable()
-            scores = queries @ self.vectors.reconstruct_batch(allowed).T
+            scores = queries @ self.vectors_of(allowed).T
             order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
             found = np.full((len(queries), n), -1, dtype=np.int64)
             best = np.full((len(queries), n), -np.inf, dtype=np.float32)
@@ -414,6 +413,11 @@ class StoredIndex:
         matrix = self.vectors.reconstruct_n(0, len(self))
         rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM passages ORDER BY id")
         return {passage_hash(_passage(row).embedding_text): vector for row, vector in zip(rows, matrix)}
+
+    def vectors_of(self, ids) -> np.ndarray:
+        """The stored embeddings of the passages `ids` (float32, one row each)."""
+        self._readable()
+        return self.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
     def _readable(self) -> None:
         """Let vectors be read back by id: an IVF index needs its id -> list map, made on first use."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.chunk import split_sentences
 from rag.embed import get_embedder
-from rag.fusion import fuse
+from rag.fusion import fuse, maximal_marginal_relevance
 from rag.index import StoredIndex
 from rag.query import Query, parse_query
 from rag.records import Hit, Passage
@@ -81,6 +81,12 @@ class Searcher:
         reranked = self._rerank(query, ranked, k) if s.reranker else {}
         if reranked:
             ranked = sorted(reranked, key=lambda pid: -reranked[pid]) + ranked[len(reranked) :]
+        if s.diversity > 0:
+            pool, relevance = ranked[: len(reranked) or max(k * 3, 20)], reranked or fused
+            diverse = maximal_marginal_relevance(
+                pool, [relevance[pid] for pid in pool], self.index.vectors_of(pool), s.diversity
+            )
+            ranked = diverse + ranked[len(pool) :]
         hits: list[Hit] = []
         shown: list[str] = []
         # Fetch a few more than k: some may repeat text already shown.

@@ -38,6 +38,7 @@ class Settings:
     auth: str | None = field(default=None, repr=False)  # USER:PASSWORD for the app (RAG_AUTH)
     llm_api_key: str | None = field(default=None, repr=False)  # RAG_LLM_API_KEY, else OPENAI_API_KEY; never shown
     llm_timeout: float = 60.0  # seconds without a byte from the server before giving up
+    diversity: float = 0.2  # MMR weight against passages like those ranked above; 0: off (bench/RESULTS.md)
     reranker: str | None = None  # a cross-encoder (local path) that re-orders the top passages; None: off
     rerank_depth: int = 30  # how many of the fused top passages the reranker reads
     answer_threshold: float = 0.41  # best sentence-question cosine below which nothing is answered (bench/RESULTS.md)
@@ -65,6 +66,8 @@ class Settings:
             raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise SettingsError(f"alpha must be between 0 and 1, not {self.alpha}")
+        if not 0.0 <= self.diversity <= 1.0:
+            raise SettingsError(f"diversity must be between 0 and 1, not {self.diversity}")
         if min(self.k, self.batch_size, self.candidates, self.rerank_depth) < 1:
             raise SettingsError("k, batch_size, candidates and rerank_depth must be positive")
         if bool(self.llm_url) != bool(self.llm_model):

@@ -31,11 +31,17 @@ def test_paraphrased_question_finds_its_passage_in_top_3(searcher, question, ans
 
 
 def test_results_never_repeat_text(searcher):
+    from dataclasses import replace
+
+    from rag.retrieve import Searcher
+
+    no_mmr = Searcher(replace(searcher.settings, diversity=0.0))
     for question in ("North Korea balloons", "May Day in the DPRK", "Russian railway"):
-        hits = searcher.search(question, k=10)
-        texts = [" ".join(h.passage.text.casefold().split()) for h in hits]
-        assert len(texts) == len(set(texts))
-        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        for hits in (searcher.search(question, k=10), no_mmr.search(question, k=10)):
+            texts = [" ".join(h.passage.text.casefold().split()) for h in hits]
+            assert len(texts) == len(set(texts))
+            assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        # Without MMR the order is the score's; with it a passage like one above may wait its turn.
         assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
@@ -105,3 +111,28 @@ def test_filters_limit_results_to_a_file_and_a_date_span(searcher):
     hits = searcher.search("balloons", k=5, filters=june)
     assert hits and all("2024-06-08" <= h.passage.date <= "2024-06-30" for h in hits)
     assert searcher.search("balloons", k=5, filters=Filters(sources=("seeds/none.txt",))) == []
+
+
+def test_mmr_holds_back_a_passage_like_one_already_ranked():
+    import numpy as np
+
+    from rag.fusion import maximal_marginal_relevance
+
+    same, other = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    vectors = np.stack([same, same, other, other * 0.6 + same * 0.8])
+    ids, relevance = [10, 11, 12, 13], [1.0, 0.99, 0.6, 0.5]
+    assert maximal_marginal_relevance(ids, relevance, vectors, 0.0) == ids
+    assert maximal_marginal_relevance(ids, relevance, vectors, 0.5)[:2] == [10, 12]  # the copy of 10 waits
+
+
+def test_diversity_changes_the_order_but_not_what_is_found(seed_index):
+    from dataclasses import replace
+
+    from rag.retrieve import Searcher
+
+    settings, _ = seed_index
+    question = "Russian tourists travel to North Korea by train"
+    plain = Searcher(replace(settings, diversity=0.0)).search(question, k=10, highlight=False)
+    diverse = Searcher(replace(settings, diversity=0.6)).search(question, k=10, highlight=False)
+    assert diverse[0].passage.hash == plain[0].passage.hash  # the best passage stays first
+    assert [h.passage.hash for h in diverse] != [h.passage.hash for h in plain]
