@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import KCNA, REPO, built_index
+from common import KCNA, REPO, built_index, usable
 
 from rag.index import current_build
 
@@ -31,7 +31,7 @@ def index_for(size: str) -> Path:
     from synthetic import synthetic_index_dir
 
     folder = synthetic_index_dir(int(size))
-    if current_build(folder) is None:
+    if not usable(folder):
         raise SystemExit(f"no synthetic index of {size} passages: build it with bench/latency.py --sizes {size}")
     return folder
 

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from rag.build import build_index
-from rag.index import index_exists
+from rag.index import IndexUnusable, StoredIndex
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,8 +19,17 @@ def built_index(name: str, corpus: Path, **overrides) -> tuple[Settings, float |
     """Settings for an index of `corpus` under /tmp/rag-bench/NAME, built when missing;
     returns the build time in seconds when it had to be built."""
     settings = Settings.from_env(environ={}, index_dir=WORK / name, corpus=[corpus], **overrides)
-    if index_exists(settings.index_dir):
+    if usable(settings.index_dir):
         return settings, None
     started = time.perf_counter()
-    build_index(settings, progress=False)
+    build_index(settings, progress=False, full=True)
     return settings, time.perf_counter() - started
+
+
+def usable(index_dir: Path) -> bool:
+    """Whether an index is there and this rag can read it (not one of an older format)."""
+    try:
+        StoredIndex(index_dir).close()
+    except IndexUnusable:
+        return False
+    return True

@@ -57,14 +57,14 @@ def settings_for(size: str):
 
 
 def build(size: str) -> None:
-    from rag.index import index_exists
+    from common import usable
 
     if size == "kcna":
         settings_for(size)
         return
     from synthetic import synthetic_index_dir, write_synthetic_index
 
-    if not index_exists(synthetic_index_dir(int(size))):
+    if not usable(synthetic_index_dir(int(size))):
         started = time.perf_counter()
         write_synthetic_index(int(size))
         seconds = time.perf_counter() - started

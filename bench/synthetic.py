@@ -5,7 +5,8 @@
 - `write_synthetic_index`: an index of any size written through `rag.index.write_index`, so that the
   real search path is measured: each passage mixes two real KCNA passages, its text is theirs
   recombined and its vector is their embeddings mixed plus noise (embedding a million texts would
-  take days on two cores; the mixtures keep the clustered shape of real sentence embeddings).
+  take days on two cores; the mixtures keep the clustered shape of real sentence embeddings). Its
+  sentence vectors (for the highlight) are its own vector plus noise, one per sentence of its text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import KCNA, WORK, built_index
 
-from rag.chunk import split_sentences
+from rag.chunk import sentence_spans, split_sentences
 
 
 def kcna_records() -> list[dict]:
@@ -130,6 +131,21 @@ def write_synthetic_index(size: int, seed: int = 0, **index_options) -> Path:
         out.append(Passage(text, source, passages[a].title, None, None, None, passages[a].date, None, hash=str(i)))
     manifest = Manifest(model=DEFAULT_MODEL, dimension=vectors.shape[1], corpus_root=str(WORK / "synth"))
     lexical = LexicalIndex.build([p.embedding_text for p in out])
+    sentences = synthetic_sentence_vectors(vectors, [len(sentence_spans(p.text)) for p in out], seed)
     folder = synthetic_index_dir(size)
-    write_index(folder, manifest, out, vectors, lexical, {}, **index_options)
+    write_index(folder, manifest, out, vectors, lexical, {}, **index_options, sentences=sentences)
     return folder
+
+
+def synthetic_sentence_vectors(vectors: np.ndarray, counts: list[int], seed: int) -> list[np.ndarray]:
+    """`counts[i]` float16 unit vectors near vectors[i], made in slices to keep the peak memory down."""
+    rng = np.random.default_rng(seed + 1)
+    counts_array = np.asarray(counts)
+    out: list[np.ndarray] = []
+    for start in range(0, len(vectors), 100_000):
+        part = counts_array[start : start + 100_000]
+        owner = np.repeat(np.arange(start, start + len(part)), part)
+        rows = vectors[owner] + 0.6 * rng.standard_normal((len(owner), vectors.shape[1])).astype(np.float32) / 20
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        out += np.split(rows.astype(np.float16), np.cumsum(part)[:-1])
+    return out

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.chunk import sentence_spans
 from rag.llm import NO_ANSWER, ChatClient, LLMError, build_messages
 from rag.records import Hit
-from rag.retrieve import sentence_spans
 
 if TYPE_CHECKING:
     from rag.embed import Embedder

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash
+from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
 from rag.embed import get_embedder
 from rag.index import (
@@ -103,7 +103,7 @@ def build_index(
 
         all_chunks = [p for items in chunks.values() for p in items]
         passages = merge_duplicates(all_chunks)
-        vectors = _embed(passages, settings, previous, progress, report)
+        vectors, sentences = _embed(passages, settings, previous, progress, report)
         manifest = Manifest(
             model=settings.model,
             dimension=vectors.shape[1],
@@ -123,6 +123,7 @@ def build_index(
             chunks,
             settings.faiss_index,
             settings.ann_threshold,
+            sentences,
         )
         report.documents = manifest.documents
         report.passages = len(passages)
@@ -251,26 +252,38 @@ def _read_file(
 
 def _embed(
     passages: list[Passage], settings: Settings, previous: StoredIndex | None, progress: bool, report: BuildReport
-) -> np.ndarray:
-    """Vectors for the passages, embedding only texts that the previous build did not hold
-    (the model is not even loaded when there is nothing new)."""
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Vectors for the passages and for their sentences, embedding only texts that the previous
+    build did not hold (the model is not even loaded when there is nothing new)."""
     cached = previous.vectors_by_hash() if previous else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
-    todo = [i for i, key in enumerate(keys) if key not in cached]
+    todo = [i for i, key in enumerate(keys) if key not in cached or cached[key][1] is None]
     if todo or previous is None:
         embedder = get_embedder(settings.model)
         dimension = embedder.dimension
-        fresh = embedder.encode([passages[i].embedding_text for i in todo], settings.batch_size, progress=progress)
+        fresh, fresh_sentences = embedder.encode_with_sentences(
+            [passages[i].embedding_text for i in todo],
+            [_sentence_spans_in_embedding_text(passages[i]) for i in todo],
+            settings.batch_size,
+            progress=progress,
+        )
     else:
         dimension = previous.manifest.dimension
     vectors = np.zeros((len(passages), dimension), dtype=np.float32)
+    sentences: list[np.ndarray] = [np.zeros((0, dimension), dtype=np.float32)] * len(passages)
     for i, key in enumerate(keys):
-        if key in cached:
-            vectors[i] = cached[key]
-    if todo:
-        vectors[todo] = fresh
+        if key in cached and cached[key][1] is not None:
+            vectors[i], sentences[i] = cached[key]
+    for position, i in enumerate(todo):
+        vectors[i], sentences[i] = fresh[position], fresh_sentences[position]
     report.embedded = len(todo)
-    return vectors
+    return vectors, sentences
+
+
+def _sentence_spans_in_embedding_text(passage: Passage) -> list[tuple[int, int]]:
+    """The passage's sentences, as spans of its embedding text (which ends with the passage)."""
+    offset = len(passage.embedding_text) - len(passage.text)
+    return [(a + offset, b + offset) for a, b in sentence_spans(passage.text)]
 
 
 def merge_duplicates(passages: list[Passage]) -> list[Passage]:

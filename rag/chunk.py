@@ -40,6 +40,15 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [s for s in spans if s[1] > s[0]]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences, with a headline (its own line) counted as one."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        spans += [(offset + a, offset + b) for a, b in split_sentences(line)]
+        offset += len(line) + 1
+    return spans or [(0, len(text))]
+
+
 def passage_hash(text: str) -> str:
     return hashlib.sha1(" ".join(text.casefold().split()).encode()).hexdigest()[:16]
 

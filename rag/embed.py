@@ -60,6 +60,50 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
+    def encode_with_sentences(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and, from the same forward pass, one vector per sentence: the mean of
+        the sentence's token embeddings, read in the context of the whole text ("late chunking",
+        Günther et al. 2024). Sentence-level evidence then costs no second encoding at search time.
+        `spans` are each text's sentence character spans; a sentence beyond the model's length
+        limit gets a zero vector."""
+        from tqdm.auto import tqdm
+
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batch with less padding
+        step = batch_size * 8
+        with tqdm(total=len(texts), desc="Embedding", unit="passage", disable=not progress) as bar:
+            for start in range(0, len(texts), step):
+                chunk = order[start : start + step]
+                batch = [texts[i] for i in chunk]
+                outputs = self.model.encode(batch, batch_size=batch_size, output_value=None, show_progress_bar=False)
+                offsets = self.model.tokenizer(
+                    batch, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length
+                )["offset_mapping"]
+                for i, output, token_offsets in zip(chunk, outputs, offsets):
+                    vectors[i] = output["sentence_embedding"].float().numpy()
+                    tokens = output["token_embeddings"][: len(token_offsets)].float().numpy()
+                    sentences[i] = _pool_spans(tokens, np.asarray(token_offsets), spans[i])
+                bar.update(len(chunk))
+        return _normalised(vectors), sentences
+
+
+def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """L2-normalised mean of the token embeddings that fall inside each character span."""
+    real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
+    inside = np.array([real & (offsets[:, 0] >= a) & (offsets[:, 1] <= b) for a, b in spans], dtype=np.float32).reshape(
+        len(spans), len(tokens)
+    )
+    pooled = inside @ tokens / np.maximum(inside.sum(axis=1, keepdims=True), 1)
+    return _normalised(pooled)
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.where(norms > 0, norms, 1), dtype=np.float32)
+
 
 @lru_cache(maxsize=2)
 def _load(location: str):

@@ -6,6 +6,8 @@
                                               `ann_threshold` passages, approximate (IVF or HNSW) above
     builds/<stamp>/passages.sqlite            passage text and metadata, row id = vector id
     builds/<stamp>/bm25/                      the BM25 index (bm25s .npy and .json files)
+    builds/<stamp>/sentences.npy              float16 vectors of each passage's sentences (the highlight),
+    builds/<stamp>/sentence_starts.npy        row of passage i's first sentence at [i], one past the last at [i + 1]
 
 A search reads whatever `current` points to, so a rebuild never leaves a half-written index behind.
 """
@@ -29,7 +31,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Passage
 from rag.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors stored for the highlight
 
 FAISS_KINDS = ("auto", "flat", "ivf", "hnsw")
 DEFAULT_ANN_THRESHOLD = Settings.ann_threshold
@@ -106,12 +108,15 @@ def write_index(
     chunks: dict[str, list[Passage]],
     faiss_index: str = "auto",
     ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+    sentences: list[np.ndarray] | None = None,
 ) -> Path:
     """Write a complete new build beside the current one, then point `current` at it.
 
     `chunks` are each file's passages before deduplication: the next incremental build takes them
-    as they are for files that did not change. `faiss_index` picks the vector index (see
-    `make_vector_index`); the choice and its search parameters are recorded in the manifest."""
+    as they are for files that did not change. `sentences` holds each passage's sentence vectors
+    (see Embedder.encode_with_sentences); without them the highlight is computed at search time.
+    `faiss_index` picks the vector index (see `make_vector_index`); the choice and its search
+    parameters are recorded in the manifest."""
     import faiss
 
     builds = index_dir / "builds"
@@ -142,6 +147,13 @@ def write_index(
         db.execute("CREATE INDEX passages_source ON passages (source)")
         db.execute("CREATE INDEX chunks_file ON chunks (file)")
     lexical.save(work / "bm25")
+    if sentences is not None:
+        starts = np.concatenate([[0], np.cumsum([len(rows) for rows in sentences])]).astype(np.int64)
+        rows = np.concatenate([*sentences, np.zeros((0, manifest.dimension), np.float16)]).astype(
+            np.float16, copy=False
+        )
+        np.save(work / "sentences.npy", rows)
+        np.save(work / "sentence_starts.npy", starts)
     manifest.artifacts = {str(f.relative_to(work)): f.stat().st_size for f in sorted(work.rglob("*")) if f.is_file()}
     (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
 
@@ -295,7 +307,8 @@ class StoredIndex:
             )
         if m.chunker_version != CHUNKER_VERSION or m.format_version != FORMAT_VERSION:
             raise IndexUnusable(
-                f"index built with chunker v{m.chunker_version}, this rag uses v{CHUNKER_VERSION}: "
+                f"index built by an older rag (format {m.format_version}, chunker v{m.chunker_version}; this one "
+                f"writes format {FORMAT_VERSION}, chunker v{CHUNKER_VERSION}): "
                 f"rebuild with `rag index --index {index_dir}`"
             )
         if model is not None and model != m.model:
@@ -313,6 +326,10 @@ class StoredIndex:
             self.vectors = faiss.read_index(str(build / "vectors.faiss"))
             set_search_params(self.vectors, m.faiss_params)
             self.lexical = LexicalIndex.load(build / "bm25", m.passages)
+            self.sentence_rows, self.sentence_starts = None, None
+            if (build / "sentence_starts.npy").exists():
+                self.sentence_rows = np.load(build / "sentences.npy", mmap_mode="r")
+                self.sentence_starts = np.load(build / "sentence_starts.npy")
             self.db = sqlite3.connect(f"file:{build / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             count = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         except (RuntimeError, OSError, ValueError, EOFError, sqlite3.Error) as err:  # EOFError: an emptied .npy
@@ -404,15 +421,26 @@ class StoredIndex:
             passage.also_in = []
         return passages
 
-    def vectors_by_hash(self) -> dict[str, np.ndarray]:
-        """Stored embeddings keyed by the hash of the text that was embedded, so that unchanged
-        passages are not embedded again."""
+    def vectors_by_hash(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """Stored embeddings of each passage and of its sentences (None in an index without them),
+        keyed by the hash of the text that was embedded, so that unchanged passages are not
+        embedded again."""
         if not len(self):
             return {}
         self._readable()
         matrix = self.vectors.reconstruct_n(0, len(self))
         rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM passages ORDER BY id")
-        return {passage_hash(_passage(row).embedding_text): vector for row, vector in zip(rows, matrix)}
+        return {
+            passage_hash(_passage(row).embedding_text): (vector, self.sentence_vectors(pid))
+            for pid, (row, vector) in enumerate(zip(rows, matrix))
+        }
+
+    def sentence_vectors(self, pid: int) -> np.ndarray | None:
+        """Passage `pid`'s sentence vectors (float32), or None when the index holds none."""
+        if self.sentence_starts is None:
+            return None
+        start, end = self.sentence_starts[pid], self.sentence_starts[pid + 1]
+        return np.asarray(self.sentence_rows[start:end], dtype=np.float32)
 
     def vectors_of(self, ids) -> np.ndarray:
         """The stored embeddings of the passages `ids` (float32, one row each)."""

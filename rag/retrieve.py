@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.chunk import split_sentences
+from rag.chunk import sentence_spans
 from rag.embed import get_embedder
 from rag.fusion import fuse, maximal_marginal_relevance
 from rag.index import StoredIndex
@@ -88,6 +88,7 @@ class Searcher:
             )
             ranked = diverse + ranked[len(pool) :]
         hits: list[Hit] = []
+        ids: list[int] = []
         shown: list[str] = []
         # Fetch a few more than k: some may repeat text already shown.
         for passage, pid in zip(self.index.passages(ranked[: k * 3]), ranked[: k * 3]):
@@ -98,10 +99,11 @@ class Searcher:
             hits.append(
                 Hit(passage, fused[pid], len(hits) + 1, dense_score=dense.get(pid), rerank_score=reranked.get(pid))
             )
+            ids.append(pid)
             if len(hits) == k:
                 break
         if highlight:
-            self._highlight(query_vector, hits)
+            self._highlight(query_vector, hits, ids)
         return hits
 
     def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
@@ -133,18 +135,25 @@ class Searcher:
         texts = [p.embedding_text for p in self.index.passages(top)]
         return dict(zip(top, map(float, get_reranker(self.settings.reranker).scores(query, texts))))
 
-    def _highlight(self, query_vector: np.ndarray, hits: list[Hit]) -> None:
-        """Mark in each hit the sentence closest in meaning to the question."""
-        spans = [sentence_spans(h.passage.text) for h in hits]
-        sentences = [h.passage.text[a:b] for h, spans_ in zip(hits, spans) for a, b in spans_]
+    def _highlight(self, query_vector: np.ndarray, hits: list[Hit], ids: list[int]) -> None:
+        """Mark in each hit the sentence closest in meaning to the question: by the sentence
+        vectors stored at build time, or, for an index without them, by encoding the sentences now."""
+        unscored = []
+        for hit, pid in zip(hits, ids):
+            spans = sentence_spans(hit.passage.text)
+            stored = self.index.sentence_vectors(pid)
+            if stored is not None and len(stored) == len(spans):
+                hit.highlight = spans[int(np.argmax(stored @ query_vector))]
+            else:
+                unscored.append((hit, spans))
+        sentences = [hit.passage.text[a:b] for hit, spans in unscored for a, b in spans]
         if not sentences:
             return
         similarity = self.embedder.encode(sentences) @ query_vector
         offset = 0
-        for hit, spans_ in zip(hits, spans):
-            best = int(np.argmax(similarity[offset : offset + len(spans_)]))
-            hit.highlight = spans_[best]
-            offset += len(spans_)
+        for hit, spans in unscored:
+            hit.highlight = spans[int(np.argmax(similarity[offset : offset + len(spans)]))]
+            offset += len(spans)
 
     def context(self, passage: Passage, lines: int = 5) -> str | None:
         """The lines around a passage in its source file, for checking it in place."""
@@ -152,15 +161,6 @@ class Searcher:
 
     def close(self) -> None:
         self.index.close()
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences, with a headline (its own line) counted as one."""
-    spans, offset = [], 0
-    for line in text.split("\n"):
-        spans += [(offset + a, offset + b) for a, b in split_sentences(line)]
-        offset += len(line) + 1
-    return spans or [(0, len(text))]
 
 
 def read_context(corpus_root: str, passage: Passage, around: int = 5) -> str | None:

@@ -110,7 +110,7 @@ def test_sigkill_at_any_moment_of_a_rebuild_leaves_the_previous_index_usable(tmp
     moments = {  # when to kill: what the rebuild is doing then
         "0.3 s in (starting up)": lambda run: time.monotonic() - run.started >= 0.3,
         "reading the corpus": lambda run: "Reading" in run.stderr,
-        "embedding": lambda run: "Batches" in run.stderr,
+        "embedding": lambda run: "Embedding" in run.stderr,
         "writing the new build": lambda run: partial_exists(),
         "renaming the new build into place": lambda run: bool(_complete_builds(settings.index_dir) - before),
     }
@@ -168,6 +168,7 @@ DAMAGE = {
     "manifest missing": lambda b: (b / "manifest.json").unlink(),
     "manifest zeroed": lambda b: (b / "manifest.json").write_bytes(b"\0" * 1024),
     "manifest from a newer version": lambda b: _edit_manifest(b, format_version=99),
+    "manifest from an older version": lambda b: _edit_manifest(b, format_version=1),
     "manifest with fewer passages": lambda b: _edit_manifest(b, passages=3),
     "manifest files not a list": lambda b: _edit_manifest(b, files=5),
     "manifest is a JSON list": lambda b: (b / "manifest.json").write_text("[]"),
@@ -176,6 +177,8 @@ DAMAGE = {
     "bm25 vocabulary truncated": lambda b: _truncate(b / "bm25" / "vocab.index.json"),
     "bm25 arrays truncated": lambda b: [_truncate(f) for f in (b / "bm25").glob("*.npy")],
     "bm25 arrays emptied": lambda b: [f.write_bytes(b"") for f in (b / "bm25").glob("*.npy")],
+    "sentence vectors truncated": lambda b: _truncate(b / "sentences.npy"),
+    "sentence starts missing": lambda b: (b / "sentence_starts.npy").unlink(),
     "build folder deleted": lambda b: shutil.rmtree(b),
 }
 

@@ -52,6 +52,27 @@ def test_highlight_marks_the_answering_sentence(searcher):
     assert "launching drill" in hit.passage.text[start:end]
 
 
+def test_highlight_comes_from_the_index_without_encoding_sentences(searcher, monkeypatch):
+    calls = []
+    encode = searcher.embedder.encode
+    monkeypatch.setattr(searcher.embedder, "encode", lambda texts, *a, **kw: calls.append(len(texts)) or encode(texts))
+    hits = searcher.search("When did the cruise missile launching drill take place?", k=5)
+    assert calls == [1]  # the question alone
+    assert all(h.highlight for h in hits)
+
+
+def test_an_index_without_sentence_vectors_still_gets_highlights(seed_index):
+    from rag.retrieve import Searcher
+
+    settings, _ = seed_index
+    searcher = Searcher(settings)
+    searcher.index.sentence_starts = None  # as in an index written without them
+    hit = searcher.search("When did the cruise missile launching drill take place?", k=1)[0]
+    start, end = hit.highlight
+    assert "launching drill" in hit.passage.text[start:end]
+    searcher.close()
+
+
 def test_citation_lines_hold_the_passage(searcher, seed_index):
     settings, _ = seed_index
     from rag.index import StoredIndex
