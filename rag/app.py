@@ -190,7 +190,7 @@ def timeline_frame(hits: list[Hit]):
     import pandas as pd
 
     months = pd.Series([h.passage.date[:7] for h in hits if h.passage.date], dtype=str)
-    counts = months.value_counts().sort_index()
+    counts = months[months.str.fullmatch(r"\d{4}-\d{2}")].value_counts().sort_index()
     return pd.DataFrame({"month": counts.index.astype(str), "passages": counts.to_numpy()})
 
 
@@ -232,8 +232,12 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         """A range selected on the timeline becomes the date filter."""
         import pandas as pd
 
-        span = evt.index if isinstance(evt.index, (list, tuple)) else [evt.value or evt.index] * 2
-        start, end = (pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.to_datetime(v) for v in span)
+        # A brush over month bars gives the months it covers; a click, one month.
+        picked = evt.index if isinstance(evt.index, (list, tuple)) else [evt.value or evt.index]
+        months = sorted(
+            pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.to_datetime(v) for v in picked
+        )
+        start, end = months[0], months[-1]
         end = end + pd.offsets.MonthEnd(0)
         return start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
 
@@ -304,7 +308,6 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         timeline = gr.BarPlot(
             x="month",
             y="passages",
-            x_bin="30d",
             label="When the matching passages are dated",
             height=180,
             elem_id="timeline",

@@ -1,8 +1,10 @@
 """The app driven in headless Chromium as a person uses it: ask, open a source, filter by date,
-upload a file and find it, and a hostile document whose markup must stay inert."""
+select months on the timeline, upload a file and find it, and a hostile document whose markup
+must stay inert."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -163,3 +165,27 @@ def test_hostile_document_is_shown_as_inert_text(page):
     assert results.locator("script").count() == 0
     assert results.locator("img").count() == 0
     assert results.locator("a[href^='javascript']").count() == 0
+
+
+def test_selecting_months_on_the_timeline_sets_the_date_filter(page):
+    ask(page, "North Korea news")
+    plot = page.locator("#timeline canvas, #timeline svg").first
+    plot.wait_for()
+    box = plot.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.15, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=10)
+    page.mouse.move(box["x"] + box["width"] * 0.85, y, steps=10)
+    page.mouse.up()
+    since = page.locator("#since input, #since textarea").first
+    until = page.locator("#until input, #until textarea").first
+    page.wait_for_function(
+        "() => /^\\d{4}-\\d{2}-\\d{2}$/.test(document.querySelector('#since textarea, #since input').value)",
+        timeout=30_000,
+    )
+    first, last = since.input_value(), until.input_value()
+    assert first <= last
+    page.locator("#results .hit").first.wait_for()
+    dated = [c for c in page.locator("#results .hit .cite").all_inner_texts() if re.search(r"\d{4}-\d{2}-\d{2}", c)]
+    assert all(first <= re.search(r"\d{4}-\d{2}-\d{2}", c).group() <= last for c in dated), (first, last, dated)
