@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,10 @@ from rag.present import answer_json, citation, reference, results_json
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher
 from rag.settings import Settings
+
+# Gradio reports usage to its makers by default; questions about a corpus of scraped pages are the
+# user's business, and the machine may be offline. Nothing leaves unless the user turns it back on.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 log = logging.getLogger(__name__)
 TIMELINE_HITS = 50
