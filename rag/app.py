@@ -249,16 +249,30 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
     pick_span.__annotations__["evt"] = gr.SelectData  # Gradio reads the type itself, not its string form
 
     def search(question: str, k: int = 5) -> dict:
-        """Search the corpus: returns {"query", "results": [{rank, score, text, source, title, section,
-        start_line, end_line, date, url, also_in, highlight}]}, the same object as `rag search --json`."""
+        """Search the indexed documents for the passages that answer a question, each with its
+        citation (source file and lines, or URL), date and the span of its best sentence. Returns the
+        same object as `rag search --json`: {"query", "results": [{rank, score, text, source, title,
+        section, start_line, end_line, date, url, also_in, highlight}]}.
+
+        Args:
+            question: the question in plain English, e.g. "Which company made an antivirus program?"
+            k: how many passages to return (1-300)
+        """
         try:
             return results_json(question, engine.search(question, k))
         except QueryError:
             return results_json(question, [])
 
     def ask(question: str, k: int = 5) -> dict:
-        """Search and answer: the `search` object plus "answer": {text, citations, unsupported, model,
-        sentences, flagged}, the same object as `rag ask --json`."""
+        """Answer a question in a few sentences quoted from (or, with a language model configured,
+        written from) the passages found, each followed by its [n] citation. Returns the same object
+        as `rag ask --json`: the `search` object plus "answer": {text, citations, unsupported, model,
+        sentences, flagged}.
+
+        Args:
+            question: the question in plain English
+            k: how many passages to search and cite from (1-300)
+        """
         try:
             hits = engine.search(question, k)
         except QueryError as err:

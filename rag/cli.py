@@ -318,8 +318,12 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
 @reranker_option
 def app(host, port, corpus, auth, share, watch, mcp, index_dir, model, reranker) -> None:
     """Start the web app (builds the index first if there is none)."""
+    import importlib.util
+
     from rag.app import launch
 
+    if mcp and importlib.util.find_spec("mcp") is None:
+        raise click.ClickException("--mcp needs the MCP extra: pip install 'rag-nk[mcp]' (or 'gradio[mcp]')")
     settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None, auth=auth, reranker=reranker)
     credentials = None
     if settings.auth:

@@ -184,10 +184,12 @@ def app_env() -> dict[str, str]:
 
 
 @contextmanager
-def running_app(index_dir: Path, log: Path, corpus: list[Path] = (), timeout: float = 180) -> Iterator[tuple]:
-    """(url, process) of `rag app` on a free 127.0.0.1 port; its output goes to `log`."""
+def running_app(
+    index_dir: Path, log: Path, corpus: list[Path] = (), timeout: float = 180, extra: tuple[str, ...] = ()
+) -> Iterator[tuple]:
+    """(url, process) of `rag app` (with `extra` arguments) on a free 127.0.0.1 port; its output goes to `log`."""
     port = free_port()
-    command = [sys.executable, "-m", "rag", "app", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "rag", "app", "--host", "127.0.0.1", "--port", str(port), *extra]
     command += ["--index", str(index_dir), *(arg for path in corpus for arg in ("--corpus", str(path)))]
     url = f"http://127.0.0.1:{port}/"
     with open(log, "wb") as out:

@@ -1,0 +1,44 @@
+"""`rag app --mcp`: the search is an MCP tool that an agent can call over the Model Context
+Protocol (streamable HTTP), answered from the real index."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from .test_queries import running_app
+
+pytestmark = pytest.mark.slow
+
+
+async def _tools_and_answer(url: str, question: str) -> tuple[dict, dict]:
+    import ast
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    async with (
+        streamablehttp_client(f"{url}gradio_api/mcp/") as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        result = await session.call_tool("search", {"question": question, "k": 2})
+        assert not result.isError, result.content
+        # Gradio sends a dict result as its Python repr (str(dict)), not as JSON.
+        return tools, ast.literal_eval(result.content[0].text)
+
+
+def test_search_is_an_mcp_tool_with_citations(seed_index, tmp_path):
+    settings, _ = seed_index
+    with running_app(settings.index_dir, tmp_path / "app.log", extra=("--mcp",)) as (url, _):
+        tools, answer = asyncio.run(_tools_and_answer(url, "Which company made an antivirus program?"))
+    search = tools["search"]
+    assert search.inputSchema["required"] == ["question"]
+    assert "question in plain English" in search.inputSchema["properties"]["question"]["description"]
+    assert {"search", "ask"} <= set(tools)
+    assert answer["query"] == "Which company made an antivirus program?" and len(answer["results"]) == 2
+    top = answer["results"][0]
+    assert "Jiu Economic Technology Development Company" in top["text"]
+    assert top["source"].startswith("seeds/") and top["start_line"] <= top["end_line"]
