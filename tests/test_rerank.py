@@ -36,6 +36,7 @@ def test_reranker_orders_the_top_passages_by_its_own_scores(seed_index, cross_en
     from rag.retrieve import Searcher
 
     settings, _ = seed_index
+    settings = replace(settings, diversity=0.0)  # the reranker's order alone, not spread by MMR after it
     plain = Searcher(settings)
     reranking = Searcher(replace(settings, reranker=str(cross_encoder_dir), rerank_depth=20))
     candidates = plain.search(QUESTION, k=20, highlight=False)
@@ -64,7 +65,7 @@ def test_cli_search_with_a_reranker_adds_its_score_to_the_json(seed_index, cross
     obj = json.loads(done.stdout)
     check_schema(obj, QUESTION)
     scores = [r["rerank_score"] for r in obj["results"]]
-    assert len(scores) == 5 and scores == sorted(scores, reverse=True)
+    assert len(scores) == 5 and all(isinstance(score, float) for score in scores)
 
 
 def test_a_reranker_that_is_not_on_disk_is_a_one_line_error(seed_index, tmp_path):
