@@ -53,6 +53,9 @@ def find_date(text: str) -> str | None:
 def is_dateline(text: str) -> bool:
     """True for a short line that is a date or ends with one: 'December 29, 2025', 'Anton Sokolin June 10, 2024'."""
     text = text.rstrip()
+    # A sentence that ends with a date ("It closes on November 2, 2024.") keeps its full stop. The
+    # cheap tests go first: this runs on every line of every document.
+    if not text[-1:].isdigit() or len(text.split()) > 10:
+        return False
     match = DATE_PATTERN.search(text)
-    # A sentence that ends with a date ("It closes on November 2, 2024.") keeps its full stop.
-    return bool(match) and match.end() == len(text) and len(text.split()) <= 10 and bool(find_date(text))
+    return bool(match) and match.end() == len(text) and bool(find_date(text))
