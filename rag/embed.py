@@ -109,12 +109,18 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 def _load(location: str):
     from sentence_transformers import SentenceTransformer
 
+    return load_local(SentenceTransformer, location, "embedding model")
+
+
+def load_local(model_class, location: str, what: str):
+    """A sentence-transformers model (or cross-encoder) from disk, on the CPU; a one-line ModelError
+    when it is not there, since nothing may be downloaded."""
     try:
-        return SentenceTransformer(location, device="cpu")
+        return model_class(location, device="cpu")
     except (OSError, ValueError) as err:
         raise ModelError(
-            f"cannot load embedding model {location!r}: give a local folder of a sentence-transformers "
-            f"model (nothing is downloaded) ({type(err).__name__})"
+            f"cannot load {what} {location!r}: give a local folder of a sentence-transformers "
+            f"{what} (nothing is downloaded) ({type(err).__name__})"
         ) from None
 
 

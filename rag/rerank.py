@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.embed import ModelError  # also sets the offline switches before any Hugging Face import
+from rag.embed import load_local  # also sets the offline switches before any Hugging Face import
 
 
 class Reranker:
@@ -29,13 +29,7 @@ class Reranker:
 def _load(name: str):
     from sentence_transformers import CrossEncoder
 
-    try:
-        return CrossEncoder(name, device="cpu")
-    except (OSError, ValueError) as err:
-        raise ModelError(
-            f"cannot load reranker {name!r}: give a local folder of a sentence-transformers cross-encoder "
-            f"(nothing is downloaded) ({type(err).__name__})"
-        ) from None
+    return load_local(CrossEncoder, name, "reranker")
 
 
 @lru_cache(maxsize=2)
