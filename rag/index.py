@@ -391,7 +391,7 @@ class StoredIndex:
             any_source = []
             for source in sources:
                 any_source.append("(source = ? OR source LIKE ? ESCAPE '\\' OR also_in LIKE ? ESCAPE '\\')")
-                escaped = source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                escaped = _like_literal(source)
                 args += [source, escaped + "#%", f'%"{escaped}%']
             clauses.append("(" + " OR ".join(any_source) + ")")
         if since:
@@ -409,7 +409,7 @@ class StoredIndex:
 
     def ids_containing(self, phrases: list[str], limit: int = 200) -> list[int]:
         """Ids of passages whose text holds every phrase (case-insensitive for ASCII, as SQLite's LIKE)."""
-        escaped = ["%" + p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in phrases]
+        escaped = ["%" + _like_literal(p) + "%" for p in phrases]
         where = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in phrases)
         return [row[0] for row in self.db.execute(f"SELECT id FROM passages WHERE {where} LIMIT ?", (*escaped, limit))]
 
@@ -462,6 +462,11 @@ class StoredIndex:
 
 def _row(passage: Passage) -> tuple:
     return tuple(json.dumps(passage.also_in) if c == "also_in" else getattr(passage, c) for c in _COLUMNS)
+
+
+def _like_literal(text: str) -> str:
+    """`text` for a LIKE pattern with ESCAPE '\\': its own % and _ match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _passage(row) -> Passage:
