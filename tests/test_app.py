@@ -2,53 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
+from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .running import running_app
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app_url(seed_index):
+def app_url(seed_index, tmp_path_factory):
     settings, _ = seed_index
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rag", "app", "--port", str(port), "--index", str(settings.index_dir)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    import urllib.request
-
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(process.stdout.read())
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("app did not start within 120 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    with running_app(settings.index_dir, tmp_path_factory.mktemp("app") / "app.log") as (url, _):
+        yield url
 
 
 def test_search_endpoint_answers_like_the_cli(app_url):
@@ -65,7 +32,16 @@ def test_search_endpoint_answers_like_the_cli(app_url):
 
 
 def test_binds_to_localhost_only(app_url):
-    assert app_url.startswith("http://127.0.0.1:")
+    """The listening socket itself (from the kernel's table) is bound to 127.0.0.1, not to all addresses."""
+    port = int(app_url.rstrip("/").rsplit(":", 1)[1])
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, local_port = local.split(":")
+            if state == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
+                listening.add(address)
+    assert listening == {"0100007F"}, listening  # 127.0.0.1, little-endian hex
 
 
 def test_page_escapes_markup_from_documents(seed_index, tmp_path):

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from .conftest import REPO, SEEDS
+from .running import running_app
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,49 +26,15 @@ XSS = (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
+    """The app on a copy of the seeds plus a hostile page, building its index at first start."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
     root = tmp_path_factory.mktemp("browser")
     corpus = root / "seeds"
     shutil.copytree(SEEDS, corpus)
     (corpus / "zz_payload.txt").write_text(XSS)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rag",
-            "app",
-            "--port",
-            str(port),
-            "--index",
-            str(root / "idx"),
-            "--corpus",
-            str(corpus),
-        ],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(process.stdout.read())
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("app did not start")
-    yield url, corpus
-    process.terminate()
-    process.wait(timeout=30)
+    with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300) as (url, _):
+        yield url, corpus
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from rag.index import IndexUnusable, StoredIndex, current_build
 from rag.settings import Settings
 
 from .conftest import REPO, SEEDS
-from .test_queries import client_for, running_app
+from .running import client_for, running_app
 
 pytestmark = pytest.mark.slow
 

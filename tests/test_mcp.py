@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from .test_queries import running_app
+from .running import running_app
 
 pytestmark = pytest.mark.slow
 
