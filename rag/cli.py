@@ -93,7 +93,7 @@ def main() -> None:
     "--ann-threshold",
     type=click.IntRange(0),
     default=None,
-    help="Passages above which auto switches to approximate search [default: 100000, or $RAG_ANN_THRESHOLD].",
+    help="Passages above which auto switches to approximate search [default: 50000, or $RAG_ANN_THRESHOLD].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.option("--watch", is_flag=True, help="Keep running: re-index within seconds whenever corpus files change.")

@@ -26,7 +26,7 @@ class Settings:
     rrf_k: int = 60  # the constant of Cormack et al. (2009)
     candidates: int = 100  # hits taken from each retriever before fusion
     date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
-    ann_threshold: int = 100_000  # more passages than this: approximate vector search (bench/RESULTS.md)
+    ann_threshold: int = 50_000  # more passages than this: approximate vector search (bench/RESULTS.md)
     faiss_index: str = "auto"  # auto (flat up to ann_threshold, then ivf) | flat | ivf | hnsw
     max_file_mb: float = 25.0  # larger files are skipped with a reason: embedding them would take hours
     text_field: str | None = None  # JSON exports: field names, detected when None
