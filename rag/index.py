@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import mmap
 import os
 import shutil
 import sqlite3
@@ -328,7 +329,7 @@ class StoredIndex:
             self.lexical = LexicalIndex.load(build / "bm25", m.passages)
             self.sentence_rows, self.sentence_starts = None, None
             if (build / "sentence_starts.npy").exists():
-                self.sentence_rows = np.load(build / "sentences.npy", mmap_mode="r")
+                self.sentence_rows = _map_for_random_reads(build / "sentences.npy")
                 self.sentence_starts = np.load(build / "sentence_starts.npy")
             self.db = sqlite3.connect(f"file:{build / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             count = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
@@ -462,6 +463,22 @@ class StoredIndex:
 
 def _row(passage: Passage) -> tuple:
     return tuple(json.dumps(passage.also_in) if c == "also_in" else getattr(passage, c) for c in _COLUMNS)
+
+
+def _map_for_random_reads(path: Path) -> np.ndarray:
+    """A .npy array mapped from disk, read a few rows at a time in no order: the kernel is told not to
+    read ahead, which would fetch 128 KB around each row (measured at 1M passages: 0.24 ms a
+    passage's sentences with read-ahead, 0.015 ms without, and fewer pages held)."""
+    with open(path, "rb") as file:
+        version = np.lib.format.read_magic(file)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(file)
+        offset = file.tell()
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    if hasattr(mapped, "madvise"):
+        mapped.madvise(mmap.MADV_RANDOM)
+    rows = np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape)), offset=offset)
+    return rows.reshape(shape, order="F" if fortran else "C")
 
 
 def _like_literal(text: str) -> str:
