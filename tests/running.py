@@ -31,15 +31,21 @@ def app_env() -> dict[str, str]:
 
 @contextmanager
 def running_app(
-    index_dir: Path, log: Path, corpus: list[Path] = (), timeout: float = 180, extra: tuple[str, ...] = ()
+    index_dir: Path,
+    log: Path,
+    corpus: list[Path] = (),
+    timeout: float = 180,
+    extra: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple]:
-    """(url, process) of `rag app` (with `extra` arguments) on a free 127.0.0.1 port; its output goes to `log`."""
+    """(url, process) of `rag app` (with `extra` arguments and `env` variables) on a free 127.0.0.1
+    port; its output goes to `log`."""
     port = free_port()
     command = [sys.executable, "-m", "rag", "app", "--host", "127.0.0.1", "--port", str(port), *extra]
     command += ["--index", str(index_dir), *(arg for path in corpus for arg in ("--corpus", str(path)))]
     url = f"http://127.0.0.1:{port}/"
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=app_env(), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=REPO, env=app_env() | (env or {}), stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout
             while True:

@@ -339,32 +339,14 @@ def test_app_streams_the_answer_above_the_cards(fake, seed_index, hits):
     assert "rate limited" in final and "extractive answer" in final and 'id="hit-5"' in cards
 
 
-def test_app_ask_endpoint_answers_with_the_configured_model(fake, seed_index, hits):
-    from gradio_client import Client
-
-    from .test_app import _free_port
+def test_app_ask_endpoint_answers_with_the_configured_model(fake, seed_index, hits, tmp_path):
+    from .running import client_for, running_app
 
     settings, _ = seed_index
     jiu = rank_of(hits, "Jiu Economic Technology Development Company")
     fake.reply = f"{JIU} [{jiu}]."
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_LLM_URL=fake.url, RAG_LLM_MODEL=KNOWN_MODEL)
-    command = [sys.executable, "-m", "rag", "app", "--port", str(port), "--index", str(settings.index_dir)]
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-                break
-            except Exception:
-                if process.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"app did not start: {process.poll()}")
-                time.sleep(1)
-        result = client.predict(QUESTION, 5, api_name="/ask")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    model = {"RAG_LLM_URL": fake.url, "RAG_LLM_MODEL": KNOWN_MODEL}
+    with running_app(settings.index_dir, tmp_path / "app.log", env=model) as (url, _):
+        result = client_for(url).predict(QUESTION, 5, api_name="/ask")
     assert result["answer"]["model"] == KNOWN_MODEL and result["answer"]["citations"] == [jiu]
     assert result["answer"]["unsupported"] == [] and result["results"][jiu - 1]["rank"] == jiu
