@@ -18,7 +18,7 @@ from rag.corpus import UploadRejected, Watcher, store_upload
 from rag.index import index_exists
 from rag.llm import chat_client
 from rag.load import SUFFIXES
-from rag.present import answer_json, citation, reference, results_json
+from rag.present import answer_json, citation, reference, results_json, score_label
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher
 from rag.settings import Settings
@@ -103,7 +103,7 @@ def render_hits(hits: list[Hit], engine: Engine) -> str:
         cite = html.escape(citation(hit))
         if p.title:
             cite = cite.replace(html.escape(p.title), f"<b>{html.escape(p.title)}</b>", 1)
-        parts = [f'<div class="hit" id="hit-{hit.rank}"><div class="cite">{cite} · score {hit.score:.3f}</div>']
+        parts = [f'<div class="hit" id="hit-{hit.rank}"><div class="cite">{cite} · {score_label(hit)}</div>']
         if p.url and p.url.startswith(("http://", "https://")):
             url = html.escape(p.url, quote=True)
             parts.append(f'<div class="cite"><a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a></div>')

@@ -19,6 +19,14 @@ def citation(hit: Hit) -> str:
     return " · ".join(parts)
 
 
+def score_label(hit: Hit) -> str:
+    """'score 0.866, cosine 0.62': the fused score ranks this question's candidates against each
+    other (the lowest of a filtered few reads 0); the cosine to the question, when the dense
+    retriever saw the passage, can be compared across questions."""
+    label = f"score {hit.score:.3f}"
+    return label if hit.dense_score is None else f"{label}, cosine {hit.dense_score:.2f}"
+
+
 def reference(hit: Hit) -> str:
     """A reference to paste into notes: '“Title”, section, seeds/x.txt, lines 1-6 (or URL), 2024-06-10.'"""
     p = hit.passage
@@ -31,7 +39,7 @@ def format_hits(hits: list[Hit]) -> str:
         return "No passages found."
     blocks = []
     for hit in hits:
-        lines = [f"{citation(hit)}  (score {hit.score:.4f})"]
+        lines = [f"{citation(hit)}  ({score_label(hit)})"]
         if hit.passage.url:
             lines.append(f"    {hit.passage.url}")
         lines += ["    " + line for line in hit.passage.text.split("\n")]
