@@ -16,18 +16,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import KCNA, REPO, built_index
+from common import DEV_SETS, built_index, dev_scores
 from quality import SCIFACT, searcher_for
 
 import rag.build
 from rag.beir import evaluate_split, load_split
 from rag.chunk import passage_hash
-from rag.evaluate import evaluate, read_questions
+from rag.evaluate import read_questions
 from rag.records import Passage
 
 
@@ -57,32 +57,20 @@ def whole_documents():
         rag.build.chunk_document = original
 
 
-VARIANTS = {"default": None, "no title prefix": no_title_prefix}
+VARIANTS = {"default": nullcontext, "no title prefix": no_title_prefix}
 FUSIONS = (("dense", {"fusion": "dense"}), ("bm25", {"fusion": "bm25"}), ("convex 0.5 (default)", {}))
 
 
 def dev_sets() -> None:
     print("\n### Dev sets: title prefix\n")
     print("| dev set | index | retrieval | Hit@1 | Hit@5 | MRR@10 |\n|---|---|---|---|---|---|")
-    for name, corpus, questions_file in (
-        ("seeds", REPO / "seeds", REPO / "tests" / "data" / "dev_seeds.jsonl"),
-        ("kcna", KCNA, REPO / "bench" / "dev_kcna.jsonl"),
-    ):
+    for name, corpus, questions_file in DEV_SETS:
         questions = read_questions(questions_file)
         for variant, patch in VARIANTS.items():
-            folder = name if patch is None else f"{name}-noprefix"
-            if patch is None:
-                settings, _ = built_index(folder, corpus)
-            else:
-                with patch():
-                    settings, _ = built_index(folder, corpus)
+            with patch():  # only the build reads embedding_text (no reranker here)
+                settings, _ = built_index(name if patch is nullcontext else f"{name}-noprefix", corpus)
             for label, overrides in FUSIONS:
-                searcher = searcher_for(settings, **overrides)
-                if patch is None:
-                    r = evaluate(questions, lambda q, k, s=searcher: s.search(q, k, highlight=False))
-                else:
-                    with patch():  # the query side reads embedding_text nowhere, but keep the two sides alike
-                        r = evaluate(questions, lambda q, k, s=searcher: s.search(q, k, highlight=False))
+                r = dev_scores(searcher_for(settings, **overrides), questions)
                 print(
                     f"| {name} ({r.questions} q) | {variant} | {label} | {r.hit_at_1:.3f} | {r.hit_at_5:.3f} "
                     f"| {r.mrr_at_10:.3f} |",
@@ -95,15 +83,12 @@ def scifact() -> None:
     print(f"\n### SciFact test ({len(test.queries)} queries): passages or whole abstracts, title prefix\n")
     print("| index | retrieval | nDCG@10 | Recall@100 |\n|---|---|---|---|")
     for variant, folder, patch in (
-        ("passages, title prefix (default)", "scifact", None),
+        ("passages, title prefix (default)", "scifact", nullcontext),
         ("passages, no title prefix", "scifact-noprefix", no_title_prefix),
         ("whole abstracts, title prefix", "scifact-whole", whole_documents),
     ):
-        if patch is None:
+        with patch():
             settings, seconds = built_index(folder, SCIFACT / "corpus.jsonl")
-        else:
-            with patch():
-                settings, seconds = built_index(folder, SCIFACT / "corpus.jsonl")
         if seconds:
             print(f"(built {folder} in {seconds:.0f} s)", flush=True)
         for label, overrides in FUSIONS:
@@ -120,15 +105,12 @@ def mmr() -> None:
         "| dev set | diversity | Hit@1 | Hit@5 | MRR@10 | stories in top 5 | closest pair (cosine) | ms/query |\n"
         "|---|---|---|---|---|---|---|---|"
     )
-    for name, corpus, questions_file in (
-        ("seeds", REPO / "seeds", REPO / "tests" / "data" / "dev_seeds.jsonl"),
-        ("kcna", KCNA, REPO / "bench" / "dev_kcna.jsonl"),
-    ):
+    for name, corpus, questions_file in DEV_SETS:
         settings, _ = built_index(name, corpus)
         questions = read_questions(questions_file)
         for diversity in (0.0, 0.1, 0.2, 0.3, 0.5):
             searcher = searcher_for(settings, diversity=diversity)
-            r = evaluate(questions, lambda q, k, s=searcher: s.search(q, k, highlight=False))
+            r = dev_scores(searcher, questions)
             stories, closest, seconds = [], [], 0.0
             for question in questions:
                 started = time.perf_counter()

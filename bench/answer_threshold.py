@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from common import KCNA, REPO, built_index
+from common import DEV_SETS, REPO, built_index
 
 from rag import answer as answer_module
 from rag.answer import check_answer, extractive_answer, support_scores
@@ -26,10 +26,6 @@ from rag.evaluate import answer_rank, read_questions
 from rag.retrieve import Searcher
 
 BENCH = REPO / "bench"
-DEV_SETS = [
-    ("seeds", REPO / "seeds", REPO / "tests" / "data" / "dev_seeds.jsonl"),
-    ("kcna", KCNA, BENCH / "dev_kcna.jsonl"),
-]
 GRID = [round(0.25 + 0.01 * i, 2) for i in range(31)]
 
 

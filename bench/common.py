@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from rag.build import build_index
+from rag.evaluate import EvalReport, evaluate
 from rag.index import IndexUnusable, StoredIndex
 from rag.settings import Settings
 
@@ -13,6 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 KCNA = SHARED / "corpora" / "kcna-stiles"
 WORK = Path("/tmp/rag-bench")
+DEV_SEEDS = REPO / "tests" / "data" / "dev_seeds.jsonl"
+DEV_KCNA = REPO / "bench" / "dev_kcna.jsonl"
+DEV_SETS = (("seeds", REPO / "seeds", DEV_SEEDS), ("kcna", KCNA, DEV_KCNA))  # (name, corpus, questions)
 
 
 def built_index(name: str, corpus: Path, **overrides) -> tuple[Settings, float | None]:
@@ -33,3 +37,8 @@ def usable(index_dir: Path) -> bool:
     except IndexUnusable:
         return False
     return True
+
+
+def dev_scores(searcher, questions) -> EvalReport:
+    """Hit@k and MRR of the searcher's ranking (no highlight: it does not change the order)."""
+    return evaluate(questions, lambda q, k: searcher.search(q, k, highlight=False))

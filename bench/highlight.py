@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import KCNA, REPO, built_index
+from common import DEV_SETS, built_index
 
 from rag.chunk import sentence_spans
 from rag.evaluate import read_questions
@@ -30,10 +30,7 @@ def main() -> None:
     print("| dev set | passages judged | stored: holds answer | encoded: holds answer | agree |")
     print("|---|---|---|---|---|")
     timings: dict[str, list[float]] = {"no highlight": [], "stored": [], "encoded": []}
-    for name, corpus, questions_file in (
-        ("seeds", REPO / "seeds", REPO / "tests" / "data" / "dev_seeds.jsonl"),
-        ("kcna", KCNA, REPO / "bench" / "dev_kcna.jsonl"),
-    ):
+    for name, corpus, questions_file in DEV_SETS:
         settings, _ = built_index(name, corpus)
         stored, encoded = Searcher(settings), Searcher(settings)
         encoded.index.sentence_starts = None  # as an index without sentence vectors: encode at search time

@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import KCNA, REPO, SHARED, built_index
+from common import DEV_SETS, SHARED, built_index, dev_scores
 
 from rag.beir import evaluate_split, load_split
-from rag.evaluate import evaluate, read_questions
+from rag.evaluate import read_questions
 from rag.retrieve import Searcher
 
 SCIFACT = SHARED / "eval" / "scifact"
@@ -87,10 +87,7 @@ def tune_alpha(searcher: Searcher, split) -> dict[float, float]:
 def dev_sets() -> None:
     print("\n### Dev sets\n")
     print("| dev set | retrieval | Hit@1 | Hit@3 | Hit@5 | MRR@10 |\n|---|---|---|---|---|---|")
-    for name, corpus, questions_file in (
-        ("seeds", REPO / "seeds", REPO / "tests" / "data" / "dev_seeds.jsonl"),
-        ("kcna", KCNA, REPO / "bench" / "dev_kcna.jsonl"),
-    ):
+    for name, corpus, questions_file in DEV_SETS:
         settings, _ = built_index(name, corpus)
         questions = read_questions(questions_file)
         for label, overrides in (
@@ -102,7 +99,7 @@ def dev_sets() -> None:
             ("convex 0.5 + date boost 1.0", {"fusion": "convex", "date_boost": 1.0}),
         ):
             searcher = searcher_for(settings, **overrides)
-            r = evaluate(questions, lambda q, k, s=searcher: s.search(q, k, highlight=False))
+            r = dev_scores(searcher, questions)
             print(
                 f"| {name} ({r.questions} q) | {label} | {r.hit_at_1:.3f} | {r.hit_at_3:.3f} | {r.hit_at_5:.3f} "
                 f"| {r.mrr_at_10:.3f} |",
