@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from rag.settings import Settings
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 KCNA = SHARED / "corpora" / "kcna-stiles"
-WORK = Path("/tmp/rag-bench")
+WORK = Path(os.environ.get("BENCH_WORK", "/tmp/rag-bench"))  # where bench indexes are built
 DEV_SEEDS = REPO / "tests" / "data" / "dev_seeds.jsonl"
 DEV_KCNA = REPO / "bench" / "dev_kcna.jsonl"
 DEV_SETS = (("seeds", REPO / "seeds", DEV_SEEDS), ("kcna", KCNA, DEV_KCNA))  # (name, corpus, questions)

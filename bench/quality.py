@@ -1,119 +1,223 @@
-"""Retrieval quality in one command: BEIR SciFact (nDCG@10, Recall@100) and the two dev sets
-(Hit@k, MRR@10), for dense alone, BM25 alone and the fusions. The convex weight is chosen on
-SciFact's train queries only, then scored on test.
+"""Retrieval quality on the held-out question sets (bench/questions/), `tune` and `test` side by
+side, with the naive baselines measured in the same run; and BEIR SciFact.
 
-Run: .venv/bin/python bench/quality.py [--skip-scifact]   (prints a Markdown table)"""
+Every choice is made on `tune`; `test` is reported and never used to choose. A question counts as
+answered at rank r when the r-th passage holds one of its answer strings (case and whitespace
+aside); "article" columns count the right KCNA record or seed file anywhere in the top k, so that
+"right article, wrong passage" is its own number. The strata columns are Hit@1 on long stories
+(> 500 words) and on answers in the last third of their story.
+
+Run: .venv/bin/python bench/quality.py [--split tune|test|both] [--sets kcna,seeds] [--variants ...]
+     [--no-naive] [--scifact]"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEV_SETS, SHARED, built_index, dev_scores
+from common import KCNA, REPO, SHARED, WORK, built_index
+from naive import NaivePipeline
 
-from rag.beir import evaluate_split, load_split
-from rag.evaluate import read_questions
+from rag.answer import extractive_answer
 from rag.retrieve import Searcher
 
+QUESTIONS = REPO / "bench" / "questions"
 SCIFACT = SHARED / "eval" / "scifact"
-ALPHAS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+KCNA_FILE = KCNA / "kcna_en_2023-12-24_2024-11-10.json"
+CORPORA = {"kcna": KCNA, "seeds": REPO / "seeds"}
 PUBLISHED = "BM25 0.665 (BEIR paper) · bm25s 0.687 · all-MiniLM-L6-v2 0.645 · BM25 + cross-encoder 0.688"
 
+# Search-time variants of the product, each a set of setting overrides: the ablation rows.
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "dense only": {"fusion": "dense"},
+    "bm25 only": {"fusion": "bm25"},
+    "rrf": {"fusion": "rrf"},
+    "no MMR": {"diversity": 0.0},
+    "no date boost": {"date_boost": 0.0},
+}
 
-def searcher_for(settings, **overrides) -> Searcher:
-    searcher = Searcher(settings)
-    searcher.settings = replace(settings, **overrides).validated()
-    return searcher
+
+@dataclass
+class Question:
+    q: str
+    a: list[str]
+    article: str
+    length: str = ""
+    position: str = ""
+    genre: str = ""
+
+
+def read_set(name: str, split: str) -> list[Question]:
+    path = QUESTIONS / f"{name}_{split}.jsonl"
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        out.append(
+            Question(r["q"], r["a"], r["source"], r.get("length", ""), r.get("position", ""), r.get("genre", ""))
+        )
+    return out
+
+
+def squash(text: str) -> str:
+    return "".join(text.casefold().split())
+
+
+@dataclass
+class Ranked:
+    """One question's top ten as (text, article) pairs."""
+
+    texts: list[str]
+    articles: list[str]
+
+
+def first_rank(items: list[bool]) -> int | None:
+    return next((i for i, ok in enumerate(items, start=1) if ok), None)
+
+
+def score(questions: list[Question], runs: list[Ranked]) -> dict[str, float]:
+    ranks, article_ranks = [], []
+    for question, run in zip(questions, runs):
+        wanted = [squash(a) for a in question.a]
+        ranks.append(first_rank([any(w in squash(t) for w in wanted) for t in run.texts]))
+        article_ranks.append(first_rank([a == question.article for a in run.articles]))
+
+    def hit(rs, k, keep=lambda q: True):
+        chosen = [r for q, r in zip(questions, rs) if keep(q)]
+        return sum(1 for r in chosen if r is not None and r <= k) / max(1, len(chosen))
+
+    return {
+        "Hit@1": hit(ranks, 1),
+        "Hit@5": hit(ranks, 5),
+        "MRR@10": sum(1 / r for r in ranks if r is not None and r <= 10) / len(questions),
+        "Art@1": hit(article_ranks, 1),
+        "Art@5": hit(article_ranks, 5),
+        "long@1": hit(ranks, 1, lambda q: q.length == "long"),
+        "last@1": hit(ranks, 1, lambda q: q.position == "last"),
+    }
+
+
+def same_story_links() -> dict[str, str]:
+    """Each KCNA link -> the first link of a record with the same text: the scrape holds many
+    stories two to four times under different links, and any copy is the right article."""
+    first: dict[str, str] = {}
+    canonical = {}
+    for record in json.loads(KCNA_FILE.read_text(encoding="utf-8")):
+        text = squash(record.get("story_text") or "") or record["link"]
+        canonical[record["link"]] = first.setdefault(text, record["link"])
+    return canonical
+
+
+CANONICAL = same_story_links()
+
+
+def article_of(passage) -> str:
+    place = passage.url or Path(passage.source.split("#")[0]).name
+    return CANONICAL.get(place, place)
+
+
+def product_runs(searcher: Searcher, questions: list[Question]) -> list[Ranked]:
+    runs = []
+    for question in questions:
+        hits = searcher.search(question.q, k=10, highlight=False)
+        runs.append(Ranked([h.passage.text for h in hits], [article_of(h.passage) for h in hits]))
+    return runs
+
+
+def naive_runs(pipeline: NaivePipeline, method: Callable[[str], list[int]], questions: list[Question]) -> list[Ranked]:
+    runs = []
+    for question in questions:
+        top = method(question.q)[:10]
+        articles = [CANONICAL.get(pipeline.chunks[i].article, pipeline.chunks[i].article) for i in top]
+        runs.append(Ranked([pipeline.chunks[i].text for i in top], articles))
+    return runs
+
+
+COLUMNS = ("Hit@1", "Hit@5", "MRR@10", "Art@1", "Art@5", "long@1", "last@1")
+
+
+def print_row(label: str, by_split: dict[str, dict[str, float]]) -> None:
+    cells = [" / ".join(f"{by_split[s][c]:.3f}" for s in by_split) for c in COLUMNS]
+    print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def refusals(searcher: Searcher, questions: list[str]) -> float:
+    """Share of the questions for which the extractive answer says the corpus does not answer."""
+    refused = 0
+    for q in questions:
+        hits = searcher.search(q, k=5)
+        refused += extractive_answer(q, hits, searcher.embedder, searcher.settings.answer_threshold).confident is False
+    return refused / max(1, len(questions))
+
+
+def question_sets(sets: list[str], splits: list[str], variants: list[str], naive: bool) -> None:
+    for name in sets:
+        settings, seconds = built_index(name, CORPORA[name])
+        if seconds:
+            print(f"(built the {name} index in {seconds:.0f} s)")
+        questions = {s: read_set(name, s) for s in splits}
+        print(f"\n### {name}: " + " / ".join(f"{s} {len(q)} q" for s, q in questions.items()))
+        print("\n| retrieval (" + " / ".join(splits) + ") | " + " | ".join(COLUMNS) + " |")
+        print("|---|" + "---|" * len(COLUMNS))
+        if naive:
+            pipeline = NaivePipeline(KCNA_FILE if name == "kcna" else CORPORA[name], WORK)
+            for label, method in (
+                ("naive BM25", pipeline.bm25),
+                ("naive dense", pipeline.dense),
+                ("naive RRF", pipeline.rrf),
+            ):
+                print_row(label, {s: score(q, naive_runs(pipeline, method, q)) for s, q in questions.items()})
+        for variant in variants:
+            searcher = Searcher(settings)
+            searcher.settings = replace(settings, **VARIANTS[variant]).validated()
+            print_row(f"rag {variant}", {s: score(q, product_runs(searcher, q)) for s, q in questions.items()})
+    unanswerable = {
+        s: [json.loads(line)["q"] for line in (QUESTIONS / f"unanswerable_{s}.jsonl").open()] for s in splits
+    }
+    searcher = Searcher(built_index("kcna", CORPORA["kcna"])[0])
+    answerable = {s: [q.q for q in read_set("kcna", s)] for s in splits}
+    print("\n### Refusals of the extractive answer (kcna index; answerable: lower is better)\n")
+    print("| split | unanswerable refused | answerable refused |\n|---|---|---|")
+    for s in splits:
+        print(f"| {s} | {refusals(searcher, unanswerable[s]):.3f} | {refusals(searcher, answerable[s]):.3f} |")
 
 
 def scifact() -> None:
+    from rag.beir import evaluate_split, load_split
+
     settings, seconds = built_index("scifact", SCIFACT / "corpus.jsonl")
     if seconds:
         print(f"(built the SciFact index in {seconds:.0f} s)")
-    train, test = load_split(SCIFACT, "train"), load_split(SCIFACT, "test")
-
-    def run(split, **overrides):
-        searcher = searcher_for(settings, **overrides)
-        return evaluate_split(split, lambda q: searcher.search(q, k=300, highlight=False))
-
-    tuned = tune_alpha(Searcher(settings), train)
-    best = max(tuned, key=tuned.get)
-    print("\nConvex weight on SciFact train (nDCG@10): " + ", ".join(f"{a}: {v:.4f}" for a, v in tuned.items()))
+    test = load_split(SCIFACT, "test")
     print(f"\n### BEIR SciFact test ({len(test.queries)} queries); published: {PUBLISHED}\n")
     print("| retrieval | nDCG@10 | Recall@100 |\n|---|---|---|")
-    for label, overrides in (
-        ("dense only (all-MiniLM-L6-v2)", {"fusion": "dense"}),
-        ("BM25 only (bm25s, Snowball stemmer)", {"fusion": "bm25"}),
-        ("RRF k=60", {"fusion": "rrf"}),
-        *([("convex alpha=0.5 (default)", {"fusion": "convex", "alpha": 0.5})] if best != 0.5 else []),
-        (
-            f"convex alpha={best} (tuned on train{', the default' if best == 0.5 else ''})",
-            {"fusion": "convex", "alpha": best},
-        ),
-    ):
-        scores = run(test, **overrides)
+    for label, overrides in (("dense only", {"fusion": "dense"}), ("BM25 only", {"fusion": "bm25"}), ("default", {})):
+        searcher = Searcher(settings)
+        searcher.settings = replace(settings, **overrides).validated()
+        scores = evaluate_split(test, lambda q, s=searcher: s.search(q, k=300, highlight=False))
         print(f"| {label} | {scores['ndcg_at_10']:.4f} | {scores['recall_at_100']:.4f} |", flush=True)
-
-
-def tune_alpha(searcher: Searcher, split) -> dict[float, float]:
-    """nDCG@10 on `split` for each convex weight. Both retrievers run once per query and only the
-    fusion is repeated, so the grid costs one search per query."""
-    import numpy as np
-
-    from rag.beir import ndcg_at
-    from rag.fusion import convex
-
-    doc_of = dict(searcher.index.db.execute("SELECT id, substr(source, instr(source, '#') + 1) FROM passages"))
-    totals = dict.fromkeys(ALPHAS, 0.0)
-    for qid, text in split.queries.items():
-        vector = searcher.embedder.encode_query(text)
-        scores, ids = searcher.index.vectors.search(vector[None, :], 300)
-        dense = {int(i): float(v) for i, v in zip(ids[0], scores[0]) if i >= 0}
-        bm25 = searcher.index.lexical.scores(text)
-        top = np.argpartition(-bm25, 300)[:300]
-        lexical = {int(i): float(bm25[i]) for i in top if bm25[i] > 0}
-        for alpha in ALPHAS:
-            fused = convex(dense, lexical, alpha)
-            ranking = list(dict.fromkeys(doc_of[pid] for pid in sorted(fused, key=fused.get, reverse=True)))
-            totals[alpha] += ndcg_at(ranking, split.qrels[qid])
-    return {alpha: total / len(split.queries) for alpha, total in totals.items()}
-
-
-def dev_sets() -> None:
-    print("\n### Dev sets\n")
-    print("| dev set | retrieval | Hit@1 | Hit@3 | Hit@5 | MRR@10 |\n|---|---|---|---|---|---|")
-    for name, corpus, questions_file in DEV_SETS:
-        settings, _ = built_index(name, corpus)
-        questions = read_questions(questions_file)
-        for label, overrides in (
-            ("dense", {"fusion": "dense"}),
-            ("bm25", {"fusion": "bm25"}),
-            ("rrf", {"fusion": "rrf"}),
-            ("convex 0.5, no date boost", {"fusion": "convex", "date_boost": 0.0}),
-            ("convex 0.5 + date boost 0.5 (default)", {"fusion": "convex", "date_boost": 0.5}),
-            ("convex 0.5 + date boost 1.0", {"fusion": "convex", "date_boost": 1.0}),
-        ):
-            searcher = searcher_for(settings, **overrides)
-            r = dev_scores(searcher, questions)
-            print(
-                f"| {name} ({r.questions} q) | {label} | {r.hit_at_1:.3f} | {r.hit_at_3:.3f} | {r.hit_at_5:.3f} "
-                f"| {r.mrr_at_10:.3f} |",
-                flush=True,
-            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-scifact", action="store_true", help="only the two dev sets")
+    parser.add_argument("--split", choices=("tune", "test", "both"), default="both")
+    parser.add_argument("--sets", default="kcna,seeds")
+    parser.add_argument("--variants", default="default", help=f"comma-separated, of: {', '.join(VARIANTS)}; or 'all'")
+    parser.add_argument("--no-naive", action="store_true", help="leave out the naive baselines")
+    parser.add_argument("--scifact", action="store_true", help="also BEIR SciFact (builds a 5k-document index)")
     args = parser.parse_args()
     started = time.perf_counter()
-    dev_sets()
-    if not args.skip_scifact:
+    splits = ["tune", "test"] if args.split == "both" else [args.split]
+    variants = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    question_sets(args.sets.split(","), splits, variants, not args.no_naive)
+    if args.scifact:
         scifact()
     print(f"\n({time.perf_counter() - started:.0f} s)")
 

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from tqdm import tqdm
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
 from rag.embed import get_embedder
+from rag.glue import learn_glued, mend
 from rag.index import (
     FAISS_KINDS,
     FORMAT_VERSION,
@@ -94,7 +95,7 @@ def build_index(
                 report.seconds = time.perf_counter() - started
                 return report
         previous = None if full else _previous_build(settings, root)
-        chunks, recurring = _chunk_corpus(paths, root, settings, previous, report, progress)
+        chunks, recurring, glued = _chunk_corpus(paths, root, settings, previous, report, progress)
         unchanged = previous is not None and report.files_read == 0 and _same_index_choice(previous.manifest, settings)
         if unchanged and {f.source for f in report.files} == {f.source for f in previous.manifest.files}:
             report.up_to_date = True
@@ -112,6 +113,7 @@ def build_index(
             files=report.files,
             documents=sum(f.documents for f in report.files),
             recurring_lines=sorted(recurring),
+            glued_words=glued,
         )
         lexical = LexicalIndex.build([p.embedding_text for p in passages])
         write_index(
@@ -192,7 +194,7 @@ def _chunk_corpus(
     previous: StoredIndex | None,
     report: BuildReport,
     progress: bool,
-) -> tuple[dict[str, list[Passage]], set[str]]:
+) -> tuple[dict[str, list[Passage]], set[str], dict[str, str]]:
     """Every file's passages: taken from the previous build when the file is unchanged, else read."""
     fields = RecordFields(settings.text_field, settings.title_field, settings.date_field, settings.url_field)
     known = {f.source: f for f in previous.manifest.files} if previous else {}
@@ -207,18 +209,27 @@ def _chunk_corpus(
         else:
             fresh[source] = documents
     report.files_read = len(fresh)
-    # Boilerplate is learnt across the whole corpus at a full build and kept for incremental ones.
+    # Boilerplate is learnt across the whole corpus at a full build and kept for incremental ones;
+    # glued words are learnt from what is read, on top of those learnt before.
+    fresh_documents = [d for docs in fresh.values() for d in docs]
     if previous is None:
-        recurring = recurring_lines([d for docs in fresh.values() for d in docs])
+        recurring, glued = recurring_lines(fresh_documents), {}
     else:
-        recurring = set(previous.manifest.recurring_lines)
+        recurring, glued = set(previous.manifest.recurring_lines), dict(previous.manifest.glued_words)
+    glued |= learn_glued(text for doc in fresh_documents for text in (doc.title or "", *(x.text for x in doc.lines)))
     for source, documents in fresh.items():
-        chunks[source] = [p for doc in documents for p in chunk_document(doc, clean_document(doc, recurring))]
+        chunks[source] = [
+            p
+            for doc in documents
+            for p in chunk_document(
+                replace(doc, title=mend(doc.title or "", glued) or None), clean_document(doc, recurring, glued)
+            )
+        ]
     for entry in report.files:
         entry.passages = len(chunks.get(entry.source, []))
         if not entry.passages and not entry.skipped:
             entry.skipped = "no readable text left after cleaning"
-    return chunks, recurring
+    return chunks, recurring, glued
 
 
 def _read_file(

@@ -11,13 +11,19 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from rag.dates import find_date
+from rag.dates import DATE_PATTERN, find_date
 from rag.records import Block, Document, Passage
 
-CHUNKER_VERSION = 1  # bump whenever passages would come out differently: old indexes must be rebuilt
+CHUNKER_VERSION = 2  # bump whenever passages would come out differently: old indexes must be rebuilt
 MIN_WORDS = 40
 MAX_WORDS = 150
+# A date in a passage's opening words is its dateline; one further in is an event the text mentions
+# (a footnote's "launched on May 6 1965"), which must not date the passage.
+DATELINE_CHARS = 60
 _GENERIC_HEADINGS = {"abstract", "introduction", "contents", "summary", "news", "home", "menu", "references"}
+# Headings of a page's sidebar: they name no section of the text, so they stay out of its passages.
+_SIDEBAR = re.compile(r"^(?:more|related|latest|other|popular|recommended|see also|read also|top)\b", re.I)
+_TERMINAL_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _NOT_AN_END = re.compile(
     r"(?:\b[A-Z]|\b(?:Mr|Ms|Mrs|Dr|No|St|Jr|Sr|Co|vs|Inc|Ltd|etc|Fig|al|Prof|Gen|Lt|Col"
@@ -79,7 +85,7 @@ class _Draft:
 
 
 def chunk_document(doc: Document, blocks: list[Block]) -> list[Passage]:
-    blocks = _teasers_without_punctuation(blocks)
+    blocks = _without_cut_tails(_teasers_without_punctuation(blocks))
     drafts = _chunk_list(doc, blocks) if is_headline_list(blocks) else _chunk_article(doc, blocks)
     passages = []
     for draft in drafts:
@@ -96,7 +102,7 @@ def chunk_document(doc: Document, blocks: list[Block]) -> list[Passage]:
                 section=draft.section,
                 start_line=min(starts) if starts else None,
                 end_line=max(ends) if ends else None,
-                date=draft.date or doc.date or find_date(text),
+                date=draft.date or doc.date or find_date(text[:DATELINE_CHARS]),
                 url=doc.url,
                 hash=passage_hash(text),
             )
@@ -135,6 +141,32 @@ def _teasers_without_punctuation(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def _without_cut_tails(blocks: list[Block]) -> list[Block]:
+    """Teasers that a page cut mid-sentence ("...took place on December 28. The respected"): the
+    cut is marked with an ellipsis, so that no one quotes it as what the source says, and a teaser
+    that is one cut sentence and nothing more ("...President of the State Affairs of the") is no
+    passage. Teasers are cut when the page cuts them all to one width: three or more one-line
+    blocks without a full stop, each followed by a date line or a heading, their lengths within a
+    tenth of each other. A wrapped PDF line is continued by more text, and teasers without full
+    stops whose lengths vary ("...broadcasts near inter-Korean border") are whole."""
+    teasers = [
+        i
+        for i, block in enumerate(blocks)
+        if block.kind == "paragraph"
+        and block.start_line == block.end_line
+        and (blocks[i + 1].kind if i + 1 < len(blocks) else "end") in ("dateline", "heading", "end")
+        and not _TERMINAL_END.search(block.text)
+    ]
+    lengths = [len(blocks[i].text) for i in teasers]
+    if len(teasers) < 3 or max(lengths) - min(lengths) > 0.1 * max(lengths):
+        return blocks
+    out = list(blocks)
+    for i in teasers:
+        whole = len(split_sentences(out[i].text)) > 1
+        out[i] = Block(**{**out[i].__dict__, "text": out[i].text + " …"}) if whole else None
+    return [b for b in out if b is not None]
+
+
 def _chunk_list(doc: Document, blocks: list[Block]) -> list[_Draft]:
     drafts: list[_Draft] = []
     current = _Draft()
@@ -145,6 +177,8 @@ def _chunk_list(doc: Document, blocks: list[Block]) -> list[_Draft]:
             target = current if _has_body(current) else (drafts[-1] if drafts else None)
             if target is not None and target.date is None:
                 target.date = find_date(block.text)
+            if target is not None and _is_byline(block.text):  # "Anton Sokolin June 10, 2024": who wrote it
+                target.pieces.append(_whole(block))
         elif _has_body(current):  # a story without its headline (lost by the scraper)
             current = _flush(drafts, current, _Draft(pieces=[_whole(block)]))
         else:
@@ -167,10 +201,15 @@ def _chunk_article(doc: Document, blocks: list[Block]) -> list[_Draft]:
         if block.kind == "heading":
             if block is first and block.text == title:
                 continue
+            # The heading opens its section's passage, so it is cited and searched with the text under
+            # it. A short section (a table row, a sub-heading) goes on with what follows: the heading
+            # never ends a passage that its own text is not in.
+            heading = [] if _SIDEBAR.match(block.text) else [_whole(block)]
             if current.words >= MIN_WORDS or not current.pieces:
-                current = _flush(drafts, current, _Draft(title=title, section=block.text))
-            else:  # a short section (a table row, a sub-heading): keep it with what follows
-                current.pieces.append(_whole(block))
+                current = _flush(drafts, current, _Draft(title=title, section=block.text, pieces=heading))
+            else:
+                current.pieces += heading
+                current.section = block.text
         elif block.kind == "dateline":
             date = find_date(block.text)
             if not drafts and not current.pieces:
@@ -206,8 +245,15 @@ def _flush(drafts: list[_Draft], draft: _Draft, fresh: _Draft | None) -> _Draft 
 
 
 def _has_body(draft: _Draft) -> bool:
-    """A headline alone is no story: it needs text below it."""
-    return len(draft.pieces) > (1 if draft.title and draft.pieces and draft.pieces[0].text == draft.title else 0)
+    """A headline or a section heading alone is no story: it needs text below it."""
+    headings = {draft.title, draft.section}
+    return any(p.text not in headings for p in draft.pieces)
+
+
+def _is_byline(text: str) -> bool:
+    """A dateline with words before the date: a reporter's name."""
+    match = DATE_PATTERN.search(text)
+    return bool(match) and len(text[: match.start()].split()) >= 1
 
 
 def _is_title(text: str) -> bool:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rag.dates import is_dateline
+from rag.glue import mend
 from rag.records import Block, Document
 
 # Web-page chrome that is never content, whatever the site.
@@ -82,12 +83,15 @@ def recurring_lines(documents: list[Document], min_docs: int = 3, share: float =
     return {key for key, n in counts.items() if n >= threshold}
 
 
-def clean_lines(doc: Document, recurring: set[str] = frozenset()) -> list[CleanLine]:
-    """Normalised, non-empty lines of content; blank lines become a flag on the next line."""
+def clean_lines(
+    doc: Document, recurring: set[str] = frozenset(), glued: dict[str, str] | None = None
+) -> list[CleanLine]:
+    """Normalised, non-empty lines of content, glued words mended (rag.glue); blank lines become a
+    flag on the next line."""
     kept: list[CleanLine] = []
     blank = False
     for line in doc.lines:
-        text = normalise_text(line.text)
+        text = mend(normalise_text(line.text), glued or {})
         if not text:
             blank = True
             continue
@@ -143,8 +147,13 @@ def _continues_sentence(prev: str, nxt: str) -> bool:
 
 
 def _hyphen_continues(prev: str, nxt: str) -> bool:
-    """'ham-' + 'pered', 'INFOR-' + 'MATION', '2010-' + '2015': the word goes on in the next line."""
-    return bool(re.search(r"[A-Za-z0-9][-‐]$", prev)) and bool(re.match(r"[a-z0-9]|[A-Z]{2}", nxt))
+    """'ham-' + 'pered', 'INFOR-' + 'MATION', '2010-' + '2015': the word goes on in the next line
+    (but not into a footnote: 'proj-' + '19  Drawn from...' is a page's foot, not 'proj-19')."""
+    return (
+        bool(re.search(r"[A-Za-z0-9][-‐]$", prev))
+        and bool(re.match(r"[a-z0-9]|[A-Z]{2}", nxt))
+        and not _FOOTNOTE.match(nxt)
+    )
 
 
 def join_lines(parts: list[str]) -> tuple[str, list[int]]:
@@ -193,6 +202,8 @@ def classify(text: str, n_lines: int = 1) -> str:
     return "paragraph"
 
 
-def clean_document(doc: Document, recurring: set[str] = frozenset()) -> list[Block]:
-    """A document's content as classified blocks, boilerplate removed."""
-    return to_blocks(clean_lines(doc, recurring))
+def clean_document(
+    doc: Document, recurring: set[str] = frozenset(), glued: dict[str, str] | None = None
+) -> list[Block]:
+    """A document's content as classified blocks, boilerplate removed, glued words mended."""
+    return to_blocks(clean_lines(doc, recurring, glued))

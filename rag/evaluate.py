@@ -56,7 +56,9 @@ def read_questions(path: Path) -> list[EvalQuestion]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
+    # Whitespace dropped, not just collapsed: an answer copied from the raw scrape ("ComradeKim Jong
+    # Unvisited") still matches the passage whose glued words cleaning has mended.
+    return "".join(text.casefold().split())
 
 
 def answer_rank(hits: list[Hit], answers: list[str]) -> int | None:

@@ -72,6 +72,7 @@ class Manifest:
     faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw
     faiss_params: dict = field(default_factory=dict)  # nlist, nprobe, ef_search...: set again when the index is opened
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
+    glued_words: dict = field(default_factory=dict)  # {glued token: mended}, rag.glue, learnt at each build
     artifacts: dict = field(default_factory=dict)  # bytes of every other file of the build, to catch truncation
 
     @classmethod

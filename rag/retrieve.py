@@ -18,6 +18,8 @@ from rag.settings import Settings
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 300
+MMR_POOL = 50  # the top fused passages that MMR re-orders; the rest follow in fused order
+CONSTRAINED_POOL = 200  # the top fused passages that a date span or a quoted phrase re-weighs
 
 
 class QueryError(ValueError):
@@ -70,7 +72,9 @@ class Searcher:
             allowed = np.asarray(self.index.ids_matching(filters.sources, filters.since, filters.until), dtype="int64")
             if not len(allowed):
                 return []
-        n = min(max(self.settings.candidates, k * 3), size if allowed is None else len(allowed))
+        # Every depth below is fixed, not a multiple of k: the first five results must not depend on
+        # how many were asked for (the app asks for 50 to draw its timeline, the CLI for 5).
+        n = min(max(self.settings.candidates, k), size if allowed is None else len(allowed))
         query_vector = self.embedder.encode_query(query)
         scores, ids = self.index.search(query_vector[None, :], n, allowed)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
@@ -78,11 +82,11 @@ class Searcher:
         s = self.settings
         fused = fuse(dense, lexical, fusion or s.fusion, s.alpha, s.rrf_k)
         ranked = self._apply_constraints(parse_query(query), fused, k)
-        reranked = self._rerank(query, ranked, k) if s.reranker else {}
+        reranked = self._rerank(query, ranked) if s.reranker else {}
         if reranked:
             ranked = sorted(reranked, key=lambda pid: -reranked[pid]) + ranked[len(reranked) :]
         if s.diversity > 0:
-            pool, relevance = ranked[: len(reranked) or max(k * 3, 20)], reranked or fused
+            pool, relevance = ranked[: len(reranked) or MMR_POOL], reranked or fused
             diverse = maximal_marginal_relevance(
                 pool, [relevance[pid] for pid in pool], self.index.vectors_of(pool), s.diversity
             )
@@ -112,7 +116,7 @@ class Searcher:
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
         if not (query.dated or query.phrases):
             return ranked
-        pool = ranked[: max(k * 3, 200)]
+        pool = ranked[: max(k, CONSTRAINED_POOL)]
         if query.phrases:
             # The phrase may be in passages neither retriever ranked high: look it up directly too.
             extra = [pid for pid in self.index.ids_containing(query.phrases) if pid not in fused]
@@ -127,11 +131,11 @@ class Searcher:
                     fused[pid] = fused[pid] * (1 + self.settings.date_boost) + 1e-6
         return sorted(pool, key=lambda pid: (-fused[pid], pid))
 
-    def _rerank(self, query: str, ranked: list[int], k: int) -> dict[int, float]:
-        """The cross-encoder's score for each of the top candidates (at least k of them)."""
+    def _rerank(self, query: str, ranked: list[int]) -> dict[int, float]:
+        """The cross-encoder's score for each of the top `rerank_depth` candidates."""
         from rag.rerank import get_reranker
 
-        top = ranked[: max(self.settings.rerank_depth, k)]
+        top = ranked[: self.settings.rerank_depth]
         texts = [p.embedding_text for p in self.index.passages(top)]
         return dict(zip(top, map(float, get_reranker(self.settings.reranker).scores(query, texts))))
 
