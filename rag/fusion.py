@@ -3,6 +3,8 @@ retriever and returns {passage id: fused score}; which is the default is measure
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -30,6 +32,31 @@ def _min_max(scores: dict[int, float]) -> dict[int, float]:
     low, high = min(scores.values()), max(scores.values())
     span = high - low
     return {pid: (v - low) / span if span > 0 else 1.0 for pid, v in scores.items()}
+
+
+@dataclass
+class Evidence:
+    """What each candidate passage has for the question, in the order of `ids`: its cosine, the
+    cosine of its closest sentence, and its BM25 score over the top BM25 score of the corpus."""
+
+    ids: list[int]
+    passage: np.ndarray
+    sentence: np.ndarray
+    lexical: np.ndarray
+
+
+# Weights of the "evidence" fusion, chosen on the tune halves of the held-out question sets
+# (bench/quality.py, bench/RESULTS.md): the closest sentence carries most, the passage as a whole a
+# little, and BM25 (over its top score, not min-max) the words the model does not know.
+SENTENCE_WEIGHT, PASSAGE_WEIGHT, LEXICAL_WEIGHT = 1.0, 0.25, 0.7
+
+
+def evidence_scores(evidence: Evidence) -> dict[int, float]:
+    """One score per passage from fixed weights of absolute features: unlike min-max fusion it does
+    not depend on which other passages were fetched, so the first results do not change with k. A
+    passage holding the one sentence that answers beats an opening passage that only shares names."""
+    score = SENTENCE_WEIGHT * evidence.sentence + PASSAGE_WEIGHT * evidence.passage + LEXICAL_WEIGHT * evidence.lexical
+    return dict(zip(evidence.ids, map(float, score)))
 
 
 def fuse(dense: dict[int, float], lexical: dict[int, float], method: str, alpha: float, rrf_k: int) -> dict[int, float]:

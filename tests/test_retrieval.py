@@ -1,0 +1,82 @@
+"""The failure classes of retrieval on questions nobody tuned for, each tested on the real model
+and the real seed index: the ranking does not depend on k, the reporter of a story and the heading
+of a table are searchable, a question's names match the corpus's spellings of them, a report dated
+just after the span a question names counts as in it, and a question in a script the corpus lacks
+is told so instead of answered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.query import parse_query
+from rag.retrieve import QueryError
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+TUNE = REPO / "bench" / "questions" / "seeds_tune.jsonl"
+
+
+def tune_questions() -> list[str]:
+    return [json.loads(line)["q"] for line in TUNE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_first_five_results_are_the_same_whatever_k(searcher):
+    """The app asks for 50 (its timeline), the CLI for 5: both must show the same first five."""
+    for question in tune_questions():
+        first = {k: [h.passage.hash for h in searcher.search(question, k=k, highlight=False)][:5] for k in (5, 20, 50)}
+        assert first[5] == first[20] == first[50], question
+
+
+def test_every_result_has_its_cosine_to_the_question(searcher):
+    hits = searcher.search("Which North Korean company made antivirus software?", k=20)
+    assert all(h.dense_score is not None for h in hits)
+
+
+def test_the_reporter_of_a_story_is_searchable(searcher):
+    hits = searcher.search("Who wrote the NK News story about the Russian tourist train?", k=3)
+    assert any("Anton Sokolin" in h.passage.text and "tourist train" in h.passage.text for h in hits)
+
+
+def test_a_table_is_found_by_its_caption(searcher):
+    hits = searcher.search("Which table lists North Korea's industrial and S&T achievements of 2011?", k=3)
+    assert any("TABLE 2." in h.passage.text for h in hits), [h.passage.text[:60] for h in hits]
+
+
+@pytest.mark.parametrize(("spelling", "indexed"), [("Gangwon", "Kangwon"), ("Phyongyang", "Pyongyang")])
+def test_a_name_in_another_romanisation_matches_the_corpus_spelling(searcher, spelling, indexed):
+    lexical = searcher.index.lexical
+    question = f"new houses in {spelling} this winter"
+    with_variants, without = lexical.scores(question, variants=True), lexical.scores(question)
+    holders = [i for i, p in enumerate(searcher.index.passages(list(range(len(searcher.index))))) if indexed in p.text]
+    assert holders
+    assert all(with_variants[i] > without[i] for i in holders)
+
+
+def test_a_country_adjective_matches_the_country(searcher):
+    lexical = searcher.index.lexical
+    assert "russia" in lexical._variants("the Russian officials", ["russian", "offici"])
+
+
+def test_a_report_dated_after_the_month_it_reports_on_is_in_its_span():
+    query = parse_query("What was the rail sector's result in August 2024?")
+    assert (query.since, query.until) == ("2024-08-01", "2024-08-31")
+    assert query.in_span("2024-09-03", lag_days=7)
+    assert not query.in_span("2024-09-03")
+    assert not query.in_span("2024-09-20", lag_days=7)
+    assert not query.in_span("2024-07-31", lag_days=7)
+
+
+@pytest.mark.parametrize(
+    ("question", "script"),
+    [("김정은 위원장은 어느 공장을 방문했나?", "Hangul"), ("Что сказал министр иностранных дел?", "Cyrillic")],
+)
+def test_a_question_in_a_script_no_document_is_in_is_told_so(searcher, question, script):
+    with pytest.raises(QueryError, match=f"{script} script"):
+        searcher.search(question)
+
+
+def test_a_korean_name_inside_an_english_question_is_still_searched(searcher):
+    assert searcher.search("What did Kim Jong Un (김정은) visit in Sariwon?", k=3)
