@@ -217,14 +217,19 @@ def _chunk_corpus(
     else:
         recurring, glued = set(previous.manifest.recurring_lines), dict(previous.manifest.glued_words)
     glued |= learn_glued(text for doc in fresh_documents for text in (doc.title or "", *(x.text for x in doc.lines)))
+    entries = {entry.source: entry for entry in report.files}
     for source, documents in fresh.items():
-        chunks[source] = [
-            p
-            for doc in documents
-            for p in chunk_document(
-                replace(doc, title=mend(doc.title or "", glued) or None), clean_document(doc, recurring, glued)
-            )
-        ]
+        try:
+            chunks[source] = [
+                p
+                for doc in documents
+                for p in chunk_document(
+                    replace(doc, title=mend(doc.title or "", glued) or None), clean_document(doc, recurring, glued)
+                )
+            ]
+        except Exception as err:  # whatever one file holds, the rest is indexed
+            chunks[source] = []
+            entries[source].skipped = f"cannot be cleaned: {one_line(err)}"
     for entry in report.files:
         entry.passages = len(chunks.get(entry.source, []))
         if not entry.passages and not entry.skipped:
@@ -257,8 +262,18 @@ def _read_file(
     except SkipFile as reason:
         entry.skipped = str(reason)
         return entry, []
+    except Exception as err:  # a hostile file (JSON nested 100,000 deep, a PDF bomb) never stops a build
+        entry.skipped = f"cannot be read: {one_line(err)}"
+        return entry, []
     entry.documents = len(documents)
     return entry, documents
+
+
+def one_line(err: BaseException, limit: int = 150) -> str:
+    """An exception as one short line: its type and the start of its message."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    text = f"{type(err).__name__}: {text}" if type(err).__name__ not in text else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _embed(

@@ -87,13 +87,20 @@ def load_file(
     source = source_name(path, root)
     suffix = path.suffix.lower()
     data = path.read_bytes() if data is None else data
-    if suffix == ".pdf":
-        return _load_pdf(data, source)
-    text = decode(data)
-    if suffix in (".json", ".jsonl"):
-        return _load_records(text, source, fields, jsonl=suffix == ".jsonl")
-    if suffix in (".html", ".htm"):
-        return [_load_html(text, source)]
+    try:
+        if suffix == ".pdf":
+            return _load_pdf(data, source)
+        text = decode(data)
+        if suffix in (".json", ".jsonl"):
+            return _load_records(text, source, fields, jsonl=suffix == ".jsonl")
+        if suffix in (".html", ".htm"):
+            return [_load_html(text, source)]
+    except ImportError as err:  # an extractor's own dependency missing from this install
+        name = err.name or ""
+        package = "lxml_html_clean" if "html_clean" in str(err) or name.startswith("lxml") else name.split(".")[0]
+        raise SkipFile(
+            f"reading {suffix} files needs {package or err}: pip install {package} and index again"
+        ) from None
     lines = [Line(t, i) for i, t in enumerate(text.split("\n"), start=1)]
     if not any(line.text.strip() for line in lines):
         raise SkipFile("empty file")

@@ -125,6 +125,10 @@ BAD = {
         r"no text field",
     ),
     "bad/broken.jsonl": (b'{"text": "fine"}\n{"text": \n', r"invalid JSON"),
+    # Hostile files: each must be skipped with its reason, never stop the build.
+    "bad/deep.json": (b"[" * 100_000 + b"]" * 100_000, r"cannot be read|too deeply nested|invalid JSON"),
+    "bad/huge_number.json": (b'[{"text": "A story.", "n": ' + b"9" * 1_000_000 + b"}]", r"cannot be read|invalid JSON"),
+    "bad/bomb.pdf": (None, r"cannot be read|no extractable text"),  # written separately: inflates to 300 MB
     "bad/too_big.txt": (None, r"larger than 25 MB \(50 MB\).*RAG_MAX_FILE_MB"),  # written separately: 50 MB
     "links/a.txt": (None, r"cannot read"),  # a.txt -> b.txt -> a.txt: a symlink loop
     "links/b.txt": (None, r"cannot read"),
@@ -161,6 +165,7 @@ def bad_corpus(tmp_path_factory, corpus_dir):
             (corpus / name).write_bytes(data)
     (corpus / LONG_LINE).write_text(_blob(220_000, 4), encoding="ascii")
     _big_text_file(corpus / "bad" / "too_big.txt", 50)
+    (corpus / "bad" / "bomb.pdf").write_bytes(_pdf_bomb(300))
     os.symlink("b.txt", corpus / "links" / "a.txt")
     os.symlink("a.txt", corpus / "links" / "b.txt")
     (corpus / "news" / "loop").mkdir()
@@ -170,6 +175,29 @@ def bad_corpus(tmp_path_factory, corpus_dir):
     settings = Settings.from_env(environ={}, index_dir=root / "index", corpus=[corpus])
     report = build_index(settings, progress=False)
     return settings, report, corpus
+
+
+def _pdf_bomb(megabytes: int) -> bytes:
+    """A one-page PDF whose content stream is a few hundred KB of Flate data inflating to `megabytes`."""
+    import zlib
+
+    stream = zlib.compress(b" " * (megabytes << 20), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _entry(report: BuildReport, name: str):

@@ -475,3 +475,23 @@ def test_iter_files_skips_hidden_folders(tmp_path):
     write(tmp_path / "story.txt", STORY)
     write(tmp_path / ".cache" / "copy.txt", STORY)
     assert [p.name for p in iter_files([tmp_path])] == ["story.txt"]
+
+
+def test_html_without_its_cleaner_installed_is_skipped_with_what_to_install(tmp_path):
+    """lxml 6 no longer pulls in lxml_html_clean, which justext (under trafilatura) imports: with it
+    missing, an HTML file is skipped with the package to install, never a traceback. Run in a fresh
+    interpreter with the module hidden, as a fresh install without it would be."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><article><p>" + "A story about the railway. " * 20 + "</p></article></body></html>")
+    script = (
+        "import sys; sys.modules['lxml_html_clean'] = None; sys.modules['lxml.html.clean'] = None\n"
+        "from pathlib import Path\nfrom rag.load import SkipFile, load_file\n"
+        f"try:\n    load_file(Path({str(page)!r}), Path({str(tmp_path)!r}))\n"
+        "except SkipFile as reason:\n    print('SKIPPED', reason)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "SKIPPED reading .html files needs lxml_html_clean: pip install lxml_html_clean" in result.stdout
