@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 # The CPU build of torch: a plain `torch` requirement would pull gigabytes of CUDA packages.
 TORCH ?= torch==2.13.0
 
-.PHONY: install app test lint browser bench clean
+.PHONY: install app test test-fast lint browser screenshots bench clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,14 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest -q
+
+# The fast tier for your own loop: no index builds, no app, no browser (about 10 s).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Refresh the README's pictures (the tests themselves never write into the checkout).
+screenshots: install browser
+	SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) index/current index/builds

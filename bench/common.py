@@ -15,9 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 KCNA = SHARED / "corpora" / "kcna-stiles"
 WORK = Path(os.environ.get("BENCH_WORK", "/tmp/rag-bench"))  # where bench indexes are built
-DEV_SEEDS = REPO / "tests" / "data" / "dev_seeds.jsonl"
-DEV_KCNA = REPO / "bench" / "dev_kcna.jsonl"
-DEV_SETS = (("seeds", REPO / "seeds", DEV_SEEDS), ("kcna", KCNA, DEV_KCNA))  # (name, corpus, questions)
+QUESTIONS = REPO / "bench" / "questions"
+# (name, corpus, questions): the tune halves of the held-out sets, on which every choice is made.
+DEV_SETS = (("seeds", REPO / "seeds", QUESTIONS / "seeds_tune.jsonl"), ("kcna", KCNA, QUESTIONS / "kcna_tune.jsonl"))
 
 
 def built_index(name: str, corpus: Path, **overrides) -> tuple[Settings, float | None]:

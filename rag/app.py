@@ -335,7 +335,10 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         with gr.Accordion("Index and corpus", open=False):
             gr.Markdown(f"Corpus: {', '.join(str(p) for p in settings.corpus)} → index: {settings.index_dir}/")
             audit = gr.Dataframe(
-                audit_rows(engine), headers=["file", "documents", "passages", "skipped because"], elem_id="audit"
+                audit_rows(engine),
+                headers=["file", "documents", "passages", "skipped because"],
+                datatype=["str", "number", "number", "str"],  # names and reasons shown as text, not Markdown
+                elem_id="audit",
             )
             with gr.Row():
                 files = gr.File(
@@ -344,7 +347,9 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
                 with gr.Column():
                     upload_button = gr.Button("Add to corpus and index", elem_id="upload-button")
                     rebuild_button = gr.Button("Rebuild index", elem_id="rebuild")
-            rebuild_log = gr.Markdown(elem_id="rebuild-log")
+            # Plain text, never Markdown: the log names files and skip reasons, which come from the
+            # corpus ("![i](x.png).txt", a JSON key holding a <div>) and must not render.
+            rebuild_log = gr.Textbox(label="Log", interactive=False, lines=3, elem_id="rebuild-log")
         inputs = [question, k, sources, since, until]
         for trigger in (question.submit, ask_button.click):
             trigger(show, inputs, [answer, results, timeline], api_visibility="private")

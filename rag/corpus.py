@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -52,9 +53,16 @@ def store_upload(source: Path, original_name: str, folder: Path, max_mb: float =
         target = folder / f"{stem}-{n}{suffix}"
     if target.resolve().parent != folder:  # belt and braces: the name cannot point elsewhere
         raise UploadRejected(f"{name}: refusing to write outside {folder}")
-    partial = folder / f".{target.name}.partial"
-    shutil.copyfile(source, partial)
-    os.replace(partial, target)
+    # A temporary file of our own, created exclusively in the target folder: a link planted under
+    # a predictable name (".NAME.partial" -> /tmp/victim) is never followed or written through.
+    descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as out, source.open("rb") as data:
+            shutil.copyfileobj(data, out)
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)  # a full disk or a stopped copy leaves nothing behind
+        raise
     return target
 
 

@@ -4,24 +4,34 @@ must stay inert."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, SEEDS
+from .conftest import SEEDS
 from .running import running_app
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS = REPO / "docs"
+HOSTILE_KEY = '<div id="cover" style="position:fixed;inset:0;z-index:9999">x</div> ![k](http://127.0.0.2:9/b.png)'
+HOSTILE_NAME = "![i](x.png) <b id=bold>name</b>.txt"
 XSS = (
     "Payload test page\n\n"
     "The zebra orchard report <script>window.__xss = 1; alert('xss')</script> "
     '<img src=x onerror="window.__xss = 2; alert(2)"> [click me](javascript:alert(3)) '
     "![img](javascript:alert(4)) ends here with the zebra orchard harvest figures.\n"
 )
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where screenshots go: a temporary folder, never the tracked docs/ (`make screenshots` sets
+    SCREENSHOT_DIR=docs to refresh the README's pictures)."""
+    return Path(os.environ["SCREENSHOT_DIR"]) if os.environ.get("SCREENSHOT_DIR") else tmp_path_factory.mktemp("shots")
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +43,9 @@ def app(tmp_path_factory):
     corpus = root / "seeds"
     shutil.copytree(SEEDS, corpus)
     (corpus / "zz_payload.txt").write_text(XSS)
+    # Markup in what the page shows about files: a name, and a skip reason that quotes a JSON key.
+    (corpus / HOSTILE_NAME).write_text("Hostile name page\n\nA short story about the Kangso lighthouse keepers.\n")
+    (corpus / "zz_hostile_keys.json").write_text(json.dumps([{HOSTILE_KEY: "not a text field", "n": 1}]))
     with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300) as (url, _):
         yield url, corpus
 
@@ -70,7 +83,7 @@ def ask(page, question: str) -> None:
     page.locator("#results .hit").first.wait_for(timeout=60_000)
 
 
-def test_question_shows_the_cited_passage_and_its_source_lines(page):
+def test_question_shows_the_cited_passage_and_its_source_lines(page, shots):
     ask(page, "Which company made an antivirus program?")
     first = page.locator("#results .hit").first
     assert "Jiu Economic Technology Development Company" in first.inner_text()
@@ -86,10 +99,10 @@ def test_question_shows_the_cited_passage_and_its_source_lines(page):
     assert copied == "“Development, Creation and Pride”, seeds/000_aa227a5badb15332.txt, lines 140-142."
     page.locator("#answer .answer").wait_for()
     assert "[1]" in page.locator("#answer").inner_text()
-    page.screenshot(path=str(DOCS / "app.png"))
+    page.screenshot(path=str(shots / "app.png"))
 
 
-def test_date_filter_keeps_only_passages_of_that_span(page):
+def test_date_filter_keeps_only_passages_of_that_span(page, shots):
     page.locator("#since input, #since textarea").first.fill("2024-06-08")
     page.locator("#until input, #until textarea").first.fill("2024-06-09")
     ask(page, "balloons launched toward the South")
@@ -98,10 +111,10 @@ def test_date_filter_keeps_only_passages_of_that_span(page):
     assert dates and all(("2024-06-08" in c or "2024-06-09" in c) for c in dates)
     assert not any("2024-06-10" in c or "2024-06-07" in c for c in cites)
     page.locator("#timeline").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "filters.png"), full_page=True)
+    page.screenshot(path=str(shots / "filters.png"), full_page=True)
 
 
-def test_uploaded_file_is_indexed_and_found(page, tmp_path, app):
+def test_uploaded_file_is_indexed_and_found(page, tmp_path, app, shots):
     upload = tmp_path / "new_scrape.txt"
     upload.write_text(
         "Kangso lighthouse\n\nThe Kangso lighthouse keepers counted 4,321 migrating cranes this spring.\n"
@@ -109,12 +122,15 @@ def test_uploaded_file_is_indexed_and_found(page, tmp_path, app):
     page.get_by_text("Index and corpus").click()
     page.locator("#upload input[type=file]").set_input_files(str(upload))
     page.locator("#upload-button").click()
-    page.get_by_text("stored new_scrape.txt").wait_for(timeout=180_000)
+    log = page.locator("#rebuild-log textarea")
+    page.wait_for_function(
+        "el => el.value.includes('stored new_scrape.txt')", arg=log.element_handle(), timeout=180_000
+    )
     assert (app[1] / "new_scrape.txt").exists()
     ask(page, "How many cranes did the lighthouse keepers count?")
     first = page.locator("#results .hit").first
     assert "4,321 migrating cranes" in first.inner_text() and "seeds/new_scrape.txt" in first.inner_text()
-    page.screenshot(path=str(DOCS / "index-panel.png"), full_page=True)
+    page.screenshot(path=str(shots / "index-panel.png"), full_page=True)
 
 
 def test_hostile_document_is_shown_as_inert_text(page):
@@ -127,6 +143,25 @@ def test_hostile_document_is_shown_as_inert_text(page):
     assert results.locator("script").count() == 0
     assert results.locator("img").count() == 0
     assert results.locator("a[href^='javascript']").count() == 0
+
+
+def test_file_names_and_skip_reasons_are_shown_as_text(page):
+    """The index audit, the rebuild log and the sources list show names and reasons from the corpus;
+    none of their markup may render, cover the page or fetch anything."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "127.0.0.2" in r.url or "x.png" in r.url else None)
+    page.get_by_text("Index and corpus").click()
+    audit = page.locator("#audit")
+    audit.get_by_text("zz_hostile_keys.json").first.wait_for()
+    assert "![i](x.png)" in audit.inner_text()  # the name, as text
+    page.locator("#rebuild").click()  # clickable: nothing covers the page
+    log = page.locator("#rebuild-log textarea")
+    page.wait_for_function("el => el.value.length > 0", arg=log.element_handle(), timeout=180_000)
+    page.locator("#sources").click()
+    page.wait_for_timeout(500)
+    assert page.locator("#cover").count() == 0 and page.locator("#bold").count() == 0
+    assert page.locator("img[src*='x.png'], img[src*='127.0.0.2']").count() == 0
+    assert fetched == []
 
 
 def test_selecting_months_on_the_timeline_sets_the_date_filter(page):

@@ -51,6 +51,39 @@ def test_upload_does_not_follow_a_symlink_or_overwrite(tmp_path):
     assert again == target  # the same content is not stored twice
 
 
+def test_upload_never_writes_through_a_planted_temporary_name(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for planted in (".planted.txt.partial", ".planted.txt.tmp", ".planted.txt"):
+        (corpus / planted).symlink_to(victim)
+    upload = tmp_path / "u"
+    upload.write_text("the uploaded story")
+    target = store_upload(upload, "planted.txt", corpus)
+    assert victim.read_text() == "keep me"
+    assert target == corpus.resolve() / "planted.txt"
+    assert not target.is_symlink() and target.read_text() == "the uploaded story"
+    assert not [p for p in corpus.iterdir() if p.name.endswith(".partial") and not p.is_symlink()]
+
+
+def test_a_failed_copy_leaves_no_partial_file(tmp_path, monkeypatch):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    upload = tmp_path / "u"
+    upload.write_text("the uploaded story")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", disk_full)
+    with pytest.raises(OSError):
+        store_upload(upload, "story.txt", corpus)
+    assert list(corpus.iterdir()) == []
+
+
 def test_type_and_size_limits(tmp_path):
     upload = tmp_path / "u"
     upload.write_bytes(b"MZ\x90\x00")
