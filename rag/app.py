@@ -20,7 +20,7 @@ from rag.llm import chat_client
 from rag.load import SUFFIXES
 from rag.present import answer_json, citation, reference, results_json, score_label
 from rag.records import Hit
-from rag.retrieve import Filters, QueryError, Searcher
+from rag.retrieve import Filters, QueryError, Searcher, parse_k
 from rag.settings import Settings
 
 # Gradio reports usage to its makers by default; questions about a corpus of scraped pages are the
@@ -61,7 +61,7 @@ class Engine:
         return self._searcher
 
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        return self._searcher.search(question, k=int(k), filters=filters)
+        return self._searcher.search(question, k=k, filters=filters)
 
     def answer(self, question: str, hits: list[Hit]) -> Iterator[Answer]:
         return answer_question(question, hits, self._searcher.embedder, self.settings, self.client)
@@ -205,10 +205,7 @@ def audit_rows(engine: Engine) -> list[list]:
 
 
 def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
-    since, until = (since or "").strip() or None, (until or "").strip() or None
-    for value in (since, until):
-        if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise QueryError(f"dates are written YYYY-MM-DD, not {value!r}")
+    since, until = (str(since or "")).strip() or None, (str(until or "")).strip() or None
     return Filters(sources=tuple(sources or ()), since=since, until=until)
 
 
@@ -220,12 +217,12 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
     def show(question: str, k: float, sources: list[str], since: str, until: str):
         try:
             filters = _filters(sources, since, until)
-            wide = engine.search(question, max(int(k), TIMELINE_HITS), filters)
+            wide = engine.search(question, max(parse_k(k), TIMELINE_HITS), filters)
         except QueryError as err:
             yield "", f"<p>{html.escape(str(err))}</p>", plot_of([])
             return
         plot = plot_of(wide)  # the timeline counts a wider set of matches than the cards show
-        for answer_html, cards in answer_updates(engine, question, wide[: int(k)]):
+        for answer_html, cards in answer_updates(engine, question, wide[: parse_k(k)]):
             yield answer_html, cards, plot
 
     def plot_of(hits: list[Hit]):
@@ -260,8 +257,8 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         """
         try:
             return results_json(question, engine.search(question, k))
-        except QueryError:
-            return results_json(question, [])
+        except QueryError as err:  # said in the object, which keeps its shape: no results, and why
+            return results_json(str(question), []) | {"error": str(err)}
 
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question in a few sentences quoted from (or, with a language model configured,
@@ -276,7 +273,8 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         try:
             hits = engine.search(question, k)
         except QueryError as err:
-            return answer_json(question, [], Answer(text=str(err), sentences=[str(err)], confident=False))
+            refused = Answer(text=str(err), sentences=[str(err)], confident=False)
+            return answer_json(str(question), [], refused) | {"error": str(err)}
         return answer_json(question, hits, final_answer(engine.answer(question, hits)))
 
     def refreshed():
@@ -397,6 +395,10 @@ def launch(
         raise ValueError(f"binding to {host} exposes the corpus to the network: set --auth USER:PASSWORD (or RAG_AUTH)")
     if share and auth is None:
         raise ValueError("--share makes the app public: set --auth USER:PASSWORD (or RAG_AUTH) too")
+    if mcp and auth is not None:
+        # Gradio serves its MCP routes (schema, tools/list, tools/call) outside its login: with a
+        # password set they would answer anyone. MCP is for a local agent, on 127.0.0.1 only.
+        raise ValueError("--mcp serves the tools without the login of --auth: use --mcp on 127.0.0.1 without --auth")
     built_now = not index_exists(settings.index_dir)
     if built_now:
         print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")

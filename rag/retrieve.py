@@ -27,6 +27,22 @@ class QueryError(ValueError):
     """A question that cannot be searched; the message says what to do."""
 
 
+def parse_k(value) -> int:
+    """How many passages to return, from whatever an API caller sent: a whole number from 1 to
+    MAX_K, else a QueryError that says so."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError
+        number = float(value)
+        if not number.is_integer():
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}, not {value!r}") from None
+    if not 1 <= number <= MAX_K:
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}, not {value!r}")
+    return int(number)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Hard limits the user sets beside the question: source files, and a date span (inclusive,
@@ -35,6 +51,18 @@ class Filters:
     sources: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+
+    def __post_init__(self) -> None:
+        import datetime as dt
+
+        for label, value in (("From", self.since), ("To", self.until)):
+            try:
+                if value is not None:
+                    dt.date.fromisoformat(value if len(value) == 10 else "invalid")
+            except (TypeError, ValueError):
+                raise QueryError(f"{label} must be a real date written YYYY-MM-DD, not {value!r}") from None
+        if self.since and self.until and self.since > self.until:
+            raise QueryError(f"the date span is reversed: From {self.since} is after To {self.until}")
 
     @property
     def active(self) -> bool:
@@ -59,12 +87,14 @@ class Searcher:
         highlight: bool = True,
         filters: Filters | None = None,
     ) -> list[Hit]:
+        if query is not None and not isinstance(query, str):
+            raise QueryError(f"the question must be text, not {type(query).__name__}")
         # Lone surrogates (broken emoji from a clipboard) cannot be tokenised: replace them.
         query = (query or "").encode("utf-8", "replace").decode("utf-8")
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
-        k = max(1, min(int(k or self.settings.k), MAX_K))
+        k = parse_k(self.settings.k if k is None else k)
         size = len(self.index)
         if size == 0:
             return []

@@ -42,3 +42,17 @@ def test_search_is_an_mcp_tool_with_citations(seed_index, tmp_path):
     top = answer["results"][0]
     assert "Jiu Economic Technology Development Company" in top["text"]
     assert top["source"].startswith("seeds/") and top["start_line"] <= top["end_line"]
+
+
+def test_mcp_is_refused_beside_a_password_with_one_line(seed_index, tmp_path):
+    """Gradio serves the MCP routes outside its login: with --auth they would answer anyone, so the
+    two are not served together."""
+    import subprocess
+    import sys
+
+    settings, _ = seed_index
+    command = [sys.executable, "-m", "rag.cli", "app", "--index", str(settings.index_dir), "--mcp", "--auth", "u:p"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "--mcp serves the tools without the login of --auth" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -213,3 +213,52 @@ def test_api_question_with_a_lone_surrogate_gets_a_result_or_a_message(seed_app)
     url, _, _ = seed_app
     event, data = call_api(url, "search", [LONE_SURROGATE, 5])
     assert event == "complete" or (event == "error" and data and data.get("error")), (event, data)
+
+
+@pytest.mark.parametrize("k", ["abc", [], "1e9", 1000, 0, -3, 2.5, "NaN", True])
+def test_a_k_that_is_no_whole_number_from_1_to_300_is_refused_with_a_message(searcher, k):
+    with pytest.raises(QueryError, match=r"k must be a whole number from 1 to 300"):
+        searcher.search("railway", k=k)
+
+
+@pytest.mark.parametrize("question", [42, ["railway"], {"q": "railway"}])
+def test_a_question_that_is_not_text_is_refused_with_a_message(searcher, question):
+    with pytest.raises(QueryError, match="the question must be text"):
+        searcher.search(question)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "message"),
+    [
+        ("2024-13-45", None, "From must be a real date"),
+        (None, "2024-02-30", "To must be a real date"),
+        ("June 2024", None, "From must be a real date"),
+        ("2024-06-10", "2024-06-01", "the date span is reversed"),
+    ],
+)
+def test_impossible_or_reversed_dates_are_refused_with_a_message(since, until, message):
+    from rag.retrieve import Filters
+
+    with pytest.raises(QueryError, match=message):
+        Filters(since=since, until=until)
+
+
+@pytest.mark.parametrize("k", ["abc", None, [], "1e9", float("nan"), 0])
+def test_api_says_what_is_wrong_with_k(seed_app, k):
+    url, _, log = seed_app
+    event, data = call_api(url, "search", [QUESTION, k])
+    assert event == "complete", (event, data)
+    (result,) = data
+    if k is None:  # the default number of passages
+        assert result["results"] and "error" not in result
+    else:
+        assert result["results"] == [] and "k must be a whole number" in result["error"]
+    assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("question", [42, ["railway"]])
+def test_api_says_a_question_must_be_text(seed_app, question):
+    url, _, _ = seed_app
+    event, data = call_api(url, "search", [question, 5])
+    assert event == "complete", (event, data)
+    assert "the question must be text" in data[0]["error"]
