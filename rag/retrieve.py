@@ -95,6 +95,10 @@ class Searcher:
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
         k = parse_k(self.settings.k if k is None else k)
+        # A build file cut short under a running process (a full disk, a stray `truncate`) would be
+        # read through its memory map and kill the process with SIGBUS: a few stat calls first.
+        if damage := self.index.manifest.damage(self.index.path):
+            raise QueryError(f"the index is damaged ({damage}): rebuild it with `rag index --full`")
         size = len(self.index)
         if size == 0:
             return []

@@ -98,3 +98,31 @@ def test_missing_corpus_path_is_a_clear_error(tmp_path):
     settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[tmp_path / "nope"])
     with pytest.raises(BuildError, match="no such file or folder"):
         build_index(settings, progress=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damaged", ["sentences.npy", "bm25/data.csc.index.npy", "vectors.faiss"])
+def test_a_file_cut_short_under_a_running_searcher_gets_a_message_not_a_crash(seed_index, tmp_path, damaged):
+    """Truncated while a process has the index open (its memory maps would raise SIGBUS): the
+    search answers with a message, the process lives on. Run in a child process, so that a crash
+    would show as its exit status."""
+    import shutil
+    import subprocess
+    import sys
+
+    settings, _ = seed_index
+    copy = tmp_path / "idx"
+    shutil.copytree(settings.index_dir, copy, symlinks=True)
+    script = (
+        "import os, sys\nfrom pathlib import Path\nfrom rag.retrieve import QueryError, Searcher\n"
+        "from rag.settings import Settings\n"
+        f"searcher = Searcher(Settings.from_env(environ={{}}, index_dir=Path({str(copy)!r})))\n"
+        "searcher.search('railway')\n"
+        f"os.truncate(searcher.index.path / {damaged!r}, 0)\n"
+        "try:\n    searcher.search('railway')\nexcept QueryError as err:\n    print('MESSAGE', err)\n"
+        "print('ALIVE')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "MESSAGE the index is damaged" in result.stdout and "rag index --full" in result.stdout
+    assert "ALIVE" in result.stdout
