@@ -53,8 +53,8 @@ class NaivePipeline:
         self.chunks = corpus_chunks(corpus)
         texts = [c.text for c in self.chunks]
         self.stemmer = Stemmer.Stemmer("english")
-        self.bm25 = bm25s.BM25()
-        self.bm25.index(
+        self.lexical = bm25s.BM25()
+        self.lexical.index(
             bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False), show_progress=False
         )
         self.embedder = get_embedder()
@@ -71,7 +71,7 @@ class NaivePipeline:
         import bm25s
 
         tokens = bm25s.tokenize([question], stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False)
-        scores = self.bm25.get_scores(tokens[0]) if tokens[0] else np.zeros(len(self.chunks))
+        scores = self.lexical.get_scores(tokens[0]) if tokens[0] else np.zeros(len(self.chunks))
         return [int(i) for i in np.argsort(-scores)[:n] if scores[i] > 0]
 
     def dense(self, question: str, n: int = 100) -> list[int]:

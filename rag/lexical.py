@@ -110,7 +110,9 @@ class LexicalIndex:
                 out += [token + end for end in _COUNTRY_ENDINGS if token + end in self._known]
                 out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
             if token not in self._known and len(token) >= 5:
-                out += [v for v, _, _ in process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=85, limit=2)]
+                # The closest spellings only: "Phyongyang" is Pyongyang (95), not Phyongan (89).
+                close = process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=85, limit=3)
+                out += [v for v, score, _ in close if score >= close[0][1] - 3]
         return [t for t in out if t in self._known and t not in tokens]
 
     def scripts(self) -> set[str]:

@@ -75,7 +75,9 @@ def test_human_output_has_citation_lines(seed_index):
     settings, _ = seed_index
     done = rag("search", "Russian tourist train", "-k", "2", "--index", str(settings.index_dir))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("[1] seeds/004_dbe5a5fc2a9b13dc.txt, lines 80-84 · Russian tourist train")
+    assert done.stdout.startswith(
+        "[1] seeds/004_dbe5a5fc2a9b13dc.txt, lines 80-88 · Russian tourist train"
+    )  # to its byline
     assert "\n[2] " in done.stdout
 
 
