@@ -145,7 +145,7 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
         manifest = Manifest.read(build / "manifest.json")
     except (OSError, ValueError, TypeError):
         return None
-    if manifest.damage(build):
+    if manifest.damage(build) or manifest.corruption(build):
         return None
     if (manifest.model, manifest.chunker_version, manifest.format_version, manifest.corpus_root) != (
         settings.model,
@@ -158,7 +158,7 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
     seen = 0
     for path in iter_files(paths):
         entry = known.get(source_name(path, root))
-        if entry is None or entry.skipped:
+        if entry is None or (entry.skipped and not skip_is_final(entry.skipped)):
             return None
         try:
             stat = path.stat()
@@ -183,6 +183,10 @@ def _previous_build(settings: Settings, root: Path) -> StoredIndex | None:
         previous = StoredIndex(settings.index_dir, settings.model)
     except IndexUnusable as err:
         log.info("full rebuild: %s", err)
+        return None
+    if corrupt := previous.manifest.corruption(previous.path):  # nothing of it can be trusted for reuse
+        log.warning("full rebuild: %s", corrupt)
+        previous.close()
         return None
     return previous if previous.manifest.corpus_root == str(root) else None
 
@@ -245,8 +249,9 @@ def _read_file(
         if path.is_dir():  # a folder iter_files could not open
             os.listdir(path)
         stat = path.stat()
-        if known and not known.skipped and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            return known, None
+        reusable = known and (not known.skipped or skip_is_final(known.skipped))
+        if reusable and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            return known, None  # unchanged: its passages (or its reason to be skipped) still hold
         if stat.st_size > max_mb * 1e6:
             reason = f"larger than {max_mb:g} MB ({stat.st_size / 1e6:.0f} MB); raise RAG_MAX_FILE_MB to index it"
             return FileEntry(source, "", size=stat.st_size, mtime_ns=stat.st_mtime_ns, skipped=reason), []
@@ -267,6 +272,12 @@ def _read_file(
         return entry, []
     entry.documents = len(documents)
     return entry, documents
+
+
+def skip_is_final(reason: str) -> bool:
+    """Whether an unchanged file would be skipped again for this reason: not when the reason is a
+    limit the user may have raised or a package they may have installed since."""
+    return not reason.startswith(("larger than", "reading ", "cannot read"))
 
 
 def one_line(err: BaseException, limit: int = 150) -> str:

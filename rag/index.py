@@ -15,6 +15,7 @@ A search reads whatever `current` points to, so a rebuild never leaves a half-wr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import mmap
 import os
@@ -74,6 +75,7 @@ class Manifest:
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
     glued_words: dict = field(default_factory=dict)  # {glued token: mended}, rag.glue, learnt at each build
     artifacts: dict = field(default_factory=dict)  # bytes of every other file of the build, to catch truncation
+    checksums: dict = field(default_factory=dict)  # SHA-256 of each, to catch garbage of the same size
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
@@ -95,6 +97,25 @@ class Manifest:
             if found != size:
                 return f"{name} is {found} bytes, {size} were written"
         return None
+
+    def corruption(self, build: Path) -> str | None:
+        """Which build file no longer holds what was written (its SHA-256 differs), or None. Reads
+        every file: run by `rag index` before it calls an index up to date, not by every search."""
+        for name, digest in self.checksums.items():
+            try:
+                if _sha256(build / name) != digest:
+                    return f"{name} was changed after it was written"
+            except OSError:
+                return f"{name} is missing"
+        return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 _COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in")
@@ -156,7 +177,9 @@ def write_index(
         )
         np.save(work / "sentences.npy", rows)
         np.save(work / "sentence_starts.npy", starts)
-    manifest.artifacts = {str(f.relative_to(work)): f.stat().st_size for f in sorted(work.rglob("*")) if f.is_file()}
+    files = [f for f in sorted(work.rglob("*")) if f.is_file()]
+    manifest.artifacts = {str(f.relative_to(work)): f.stat().st_size for f in files}
+    manifest.checksums = {str(f.relative_to(work)): _sha256(f) for f in files}
     (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
 
     final = builds / stamp

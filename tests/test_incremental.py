@@ -71,3 +71,33 @@ def test_full_rebuild_embeds_everything_again(corpus):
     settings, _, first = corpus
     again = build_index(settings, progress=False, full=True)
     assert again.embedded == first.passages and again.files_read == 2
+
+
+def test_a_corpus_with_a_skipped_file_is_up_to_date_the_second_time(corpus):
+    settings, seeds, _ = corpus
+    (seeds / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    first = build_index(settings, progress=False)
+    assert not first.up_to_date and [f.source for f in first.skipped] == ["seeds/deep.json"]
+    build = StoredIndex(settings.index_dir).path
+    for _ in range(2):
+        again = build_index(settings, progress=False)
+        assert again.up_to_date and again.files_read == 0
+        assert [f.skipped for f in again.skipped] == [f.skipped for f in first.skipped]
+    assert StoredIndex(settings.index_dir).path == build
+
+
+@pytest.mark.parametrize("name", ["passages.sqlite", "vectors.faiss"])
+def test_garbage_of_the_same_size_is_found_and_repaired_by_rag_index(corpus, name):
+    settings, _, _ = corpus
+    from rag.retrieve import Searcher
+
+    before = [h.passage.text for h in Searcher(settings).search("Russian tourist train", k=3)]
+    target = StoredIndex(settings.index_dir).path / name
+    size = target.stat().st_size
+    with target.open("r+b") as handle:  # the header stays; the middle becomes noise
+        handle.seek(size // 3)
+        handle.write(bytes(range(256)) * ((size // 3) // 256))
+    assert target.stat().st_size == size
+    again = build_index(settings, progress=False)
+    assert not again.up_to_date and again.embedded == again.passages  # nothing of it reused
+    assert [h.passage.text for h in Searcher(settings).search("Russian tourist train", k=3)] == before
