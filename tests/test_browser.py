@@ -18,7 +18,7 @@ from .running import running_app
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE_KEY = '<div id="cover" style="position:fixed;inset:0;z-index:9999">x</div> ![k](http://127.0.0.2:9/b.png)'
-HOSTILE_NAME = "![i](x.png) <b id=bold>name</b>.txt"
+HOSTILE_NAME = "![i](x.png) <b id=bold>name.txt"  # no slash: it is a file name
 XSS = (
     "Payload test page\n\n"
     "The zebra orchard report <script>window.__xss = 1; alert('xss')</script> "
