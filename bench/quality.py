@@ -95,7 +95,7 @@ def score(questions: list[Question], runs: list[Ranked]) -> dict[str, float]:
 
     def hit(rs, k, keep=lambda q: True):
         chosen = [r for q, r in zip(questions, rs) if keep(q)]
-        return sum(1 for r in chosen if r is not None and r <= k) / max(1, len(chosen))
+        return sum(1 for r in chosen if r is not None and r <= k) / len(chosen) if chosen else None
 
     return {
         "Hit@1": hit(ranks, 1),
@@ -162,7 +162,7 @@ COLUMNS = ("Hit@1", "Hit@5", "MRR@10", "Art@1", "Art@5", "long@1", "last@1")
 
 
 def print_row(label: str, by_split: dict[str, dict[str, float]]) -> None:
-    cells = [" / ".join(f"{by_split[s][c]:.3f}" for s in by_split) for c in COLUMNS]
+    cells = [" / ".join("–" if by_split[s][c] is None else f"{by_split[s][c]:.3f}" for s in by_split) for c in COLUMNS]
     print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 

@@ -271,6 +271,12 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
         if not index_exists(settings.index_dir):
             click.echo(build_index(settings, [beir_dir / "corpus.jsonl"]).summary(), err=True)
         searcher = Searcher(settings)
+        built_from = searcher.index.manifest.inputs
+        if not any(Path(name).name == "corpus.jsonl" for name in built_from):
+            raise click.ClickException(
+                f"{settings.index_dir}/ holds an index of {', '.join(built_from) or 'another corpus'}, not of "
+                f"{beir_dir}/corpus.jsonl: give an index folder of its own, e.g. --index index-{beir_dir.name}"
+            )
         scores = evaluate_split(data, lambda q: searcher.search(q, k=300, highlight=False))
         if as_json:
             click.echo(dumps(scores))

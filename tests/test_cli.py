@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, SHARED
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +149,12 @@ def test_index_subcommand_builds_a_searchable_index_from_json_records(tmp_path):
         "2024-03-05",
         "Railway",
     )
+
+
+def test_eval_beir_refuses_an_index_of_another_corpus(seed_index):
+    settings, _ = seed_index
+    scifact = SHARED / "eval" / "scifact"
+    done = rag("eval", "--beir", str(scifact), "--index", str(settings.index_dir))
+    assert done.returncode != 0
+    assert "holds an index of" in done.stderr and "not of" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
