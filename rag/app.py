@@ -21,7 +21,7 @@ from rag.load import SUFFIXES
 from rag.present import answer_json, citation, reference, results_json, score_label
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher, parse_k
-from rag.settings import Settings
+from rag.settings import Settings, SettingsError
 
 # Gradio reports usage to its makers by default; questions about a corpus of scraped pages are the
 # user's business, and the machine may be offline. Nothing leaves unless the user turns it back on.
@@ -200,8 +200,9 @@ def timeline_frame(hits: list[Hit]):
 
 
 def audit_rows(engine: Engine) -> list[list]:
-    """Per corpus file: passages indexed, or why it was skipped."""
-    return [[f.source, f.documents, f.passages, f.skipped or ""] for f in engine.searcher.index.manifest.files]
+    """Per corpus file: passages indexed, or why it was skipped (or what of it was left out)."""
+    files = engine.searcher.index.manifest.files
+    return [[f.source, f.documents, f.passages, f.skipped or f.note or ""] for f in files]
 
 
 def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
@@ -392,13 +393,15 @@ def launch(
     mcp: bool = False,
 ) -> None:
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        raise ValueError(f"binding to {host} exposes the corpus to the network: set --auth USER:PASSWORD (or RAG_AUTH)")
+        raise SettingsError(
+            f"binding to {host} exposes the corpus to the network: set --auth USER:PASSWORD (or RAG_AUTH)"
+        )
     if share and auth is None:
-        raise ValueError("--share makes the app public: set --auth USER:PASSWORD (or RAG_AUTH) too")
+        raise SettingsError("--share makes the app public: set --auth USER:PASSWORD (or RAG_AUTH) too")
     if mcp and auth is not None:
         # Gradio serves its MCP routes (schema, tools/list, tools/call) outside its login: with a
         # password set they would answer anyone. MCP is for a local agent, on 127.0.0.1 only.
-        raise ValueError("--mcp serves the tools without the login of --auth: use --mcp on 127.0.0.1 without --auth")
+        raise SettingsError("--mcp serves the tools without the login of --auth: use --mcp on 127.0.0.1 without --auth")
     built_now = not index_exists(settings.index_dir)
     if built_now:
         print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")

@@ -70,7 +70,9 @@ class BuildReport:
                 f"{self.passages} passages ({self.duplicates} duplicates merged; {self.files_read} files read, "
                 f"{self.embedded} passages embedded) in {self.seconds:.1f}s"
             )
-        return "\n".join([text, *(f"skipped {f.source}: {f.skipped}" for f in self.skipped)])
+        skipped = [f"skipped {f.source}: {f.skipped}" for f in self.skipped]
+        partly = [f"partly read {f.source}: {f.note}" for f in self.files if f.note and not f.skipped]
+        return "\n".join([text, *skipped, *partly])
 
 
 def build_index(
@@ -262,8 +264,10 @@ def _read_file(
     if known and not known.skipped and known.sha256 == entry.sha256:
         entry.documents = known.documents
         return entry, None  # touched but not changed
+    notes: list[str] = []
     try:
-        documents = load_file(path, root, fields, data=data)
+        documents = load_file(path, root, fields, data=data, notes=notes)
+        entry.note = "; ".join(notes) or None
     except SkipFile as reason:
         entry.skipped = str(reason)
         return entry, []

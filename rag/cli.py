@@ -10,15 +10,19 @@ import click
 
 from rag.settings import Settings, SettingsError
 
-_USER_ERRORS: tuple[type[Exception], ...] = (SettingsError, FileNotFoundError, ValueError)
+# The tool's own error types only: any other exception is a bug, and keeps its traceback.
+_USER_ERRORS: tuple[type[Exception], ...] = (SettingsError, FileNotFoundError)
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
     from rag.build import BuildError
+    from rag.corpus import UploadRejected
     from rag.embed import ModelError
+    from rag.evaluate import QuestionFileError
     from rag.index import IndexUnusable
+    from rag.retrieve import QueryError
 
-    return (*_USER_ERRORS, BuildError, ModelError, IndexUnusable)
+    return (*_USER_ERRORS, BuildError, ModelError, IndexUnusable, QueryError, QuestionFileError, UploadRejected)
 
 
 class _Command(click.Command):

@@ -12,6 +12,10 @@ from pathlib import Path
 from rag.records import Hit
 
 
+class QuestionFileError(ValueError):
+    """A question file that cannot be read; the message says which line and what it must hold."""
+
+
 @dataclass
 class EvalQuestion:
     q: str
@@ -49,9 +53,10 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             answers = record["a"] if isinstance(record["a"], list) else [record["a"]]
             questions.append(EvalQuestion(q=str(record["q"]), a=[str(a) for a in answers]))
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise ValueError(f'{path}:{number}: each line must be {{"q": "question", "a": ["answer", ...]}}') from None
+            shape = '{"q": "question", "a": ["answer", ...]}'
+            raise QuestionFileError(f"{path}:{number}: each line must be {shape}") from None
     if not questions:
-        raise ValueError(f"{path} holds no questions")
+        raise QuestionFileError(f"{path} holds no questions")
     return questions
 
 

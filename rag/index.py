@@ -51,6 +51,7 @@ class FileEntry:
     sha256: str
     passages: int = 0
     skipped: str | None = None
+    note: str | None = None  # what was left out of a file that was read (a bad line of JSON Lines)
     size: int = 0
     mtime_ns: int = 0
     documents: int = 0

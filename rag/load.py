@@ -80,10 +80,15 @@ def _collect(errors: list[Path]) -> Callable[[OSError], None]:
 
 
 def load_file(
-    path: Path, root: Path, fields: RecordFields = RecordFields(), data: bytes | None = None
+    path: Path,
+    root: Path,
+    fields: RecordFields = RecordFields(),
+    data: bytes | None = None,
+    notes: list[str] | None = None,
 ) -> list[Document]:
     """Documents held by one file (its bytes may be given when already read). Raises SkipFile
-    with a reason when it holds none."""
+    with a reason when it holds none; what was left out of a file that is read (a bad line of JSON
+    Lines) is added to `notes`."""
     source = source_name(path, root)
     suffix = path.suffix.lower()
     data = path.read_bytes() if data is None else data
@@ -92,7 +97,7 @@ def load_file(
             return _load_pdf(data, source)
         text = decode(data)
         if suffix in (".json", ".jsonl"):
-            return _load_records(text, source, fields, jsonl=suffix == ".jsonl")
+            return _load_records(text, source, fields, jsonl=suffix == ".jsonl", notes=notes)
         if suffix in (".html", ".htm"):
             return [_load_html(text, source)]
     except ImportError as err:  # an extractor's own dependency missing from this install
@@ -191,15 +196,20 @@ def _load_pdf(data: bytes, source: str) -> list[Document]:
     return docs
 
 
-def _load_records(text: str, source: str, fields: RecordFields, jsonl: bool) -> list[Document]:
-    try:
-        records = [json.loads(line) for line in text.split("\n") if line.strip()] if jsonl else json.loads(text)
-    except json.JSONDecodeError as err:
-        raise SkipFile(f"invalid JSON ({err.msg} at line {err.lineno})") from None
+def _load_records(
+    text: str, source: str, fields: RecordFields, jsonl: bool, notes: list[str] | None = None
+) -> list[Document]:
+    if jsonl:
+        records = _json_lines(text, notes if notes is not None else [])
+    else:
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise SkipFile(f"invalid JSON ({err.msg} at line {err.lineno})") from None
     if isinstance(records, dict):  # {"articles": [...]} and similar wrappers
         lists = [v for v in records.values() if isinstance(v, list)]
         records = lists[0] if len(lists) == 1 else None
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+    if not isinstance(records, list) or not all(isinstance(r, dict) or (jsonl and r is None) for r in records):
         raise SkipFile("JSON is not a list of records (objects)")
     text_field = fields.text or _detect(records, TEXT_FIELDS, longest=True)
     if text_field is None:
@@ -210,6 +220,8 @@ def _load_records(text: str, source: str, fields: RecordFields, jsonl: bool) -> 
     id_field = _detect(records, ID_FIELDS)
     docs = []
     for position, record in enumerate(records):
+        if record is None:  # a JSON Lines line that did not parse (said in `notes`)
+            continue
         body = record.get(text_field)
         if not isinstance(body, str) or not body.strip():
             continue
@@ -229,9 +241,30 @@ def _load_records(text: str, source: str, fields: RecordFields, jsonl: bool) -> 
     return docs
 
 
+def _json_lines(text: str, notes: list[str]) -> list[dict | None]:
+    """The records of a JSON Lines file, None for a line that does not parse (the others keep their
+    positions, so record ids stay the same); each bad line is noted with its number. Raises
+    SkipFile when no line parses."""
+    records: list[dict | None] = []
+    bad = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            records.append(None)
+            bad.append(f"line {number}: {err.msg}")
+    if bad and not any(r is not None for r in records):
+        raise SkipFile(f"invalid JSON ({bad[0]})")
+    if bad:
+        notes.append(f"{len(bad)} of {len(records)} lines skipped as invalid JSON ({'; '.join(bad[:3])})")
+    return records
+
+
 def _detect(records: list[dict], names: tuple[str, ...], longest: bool = False) -> str | None:
     """The first known field name present in the records; for text, else the longest string field."""
-    sample = records[:200]
+    sample = [r for r in records[:200] if r is not None] or [{}]
     present = {k for r in sample for k, v in r.items() if isinstance(v, (str, int, float)) and v != ""}
     for name in names:
         if name in present:

@@ -233,10 +233,13 @@ class Searcher:
 def read_context(corpus_root: str, passage: Passage, around: int = 5) -> str | None:
     if passage.start_line is None or "#" in passage.source:
         return None
+    from rag.load import SkipFile, decode
+
     path = Path(corpus_root) / passage.source
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
-    except OSError:
+        # Decoded as the loader decoded it (UTF-16, EUC-KR, CP949...), or the lines would be mojibake.
+        lines = decode(path.read_bytes()).split("\n")
+    except (OSError, SkipFile):
         return None
     first = max(1, passage.start_line - around)
     last = min(len(lines), (passage.end_line or passage.start_line) + around)

@@ -124,7 +124,7 @@ BAD = {
         json.dumps([{"id": 1, "headline": RAILWAY, "date": "2024-06-10"}, {"id": 2, "headline": "Drills"}]).encode(),
         r"no text field",
     ),
-    "bad/broken.jsonl": (b'{"text": "fine"}\n{"text": \n', r"invalid JSON"),
+    "bad/broken.jsonl": (b'{"text": \n{"text": \n', r"invalid JSON \(line 1: Expecting value\)"),
     # Hostile files: each must be skipped with its reason, never stop the build.
     "bad/deep.json": (b"[" * 100_000 + b"]" * 100_000, r"cannot be read|too deeply nested|invalid JSON"),
     "bad/huge_number.json": (b'[{"text": "A story.", "n": ' + b"9" * 1_000_000 + b"}]", r"cannot be read|invalid JSON"),
@@ -300,6 +300,15 @@ def test_korean_legacy_and_utf16_files_are_decoded_and_searchable(bad_corpus, ba
     assert hits and hits[0].passage.source == f"corpus/{name}", [h.passage.source for h in hits]
     hits = bad_searcher.search(word, k=3)  # the default fusion finds it too
     assert f"corpus/{name}" in [h.passage.source for h in hits]
+
+
+@pytest.mark.parametrize("name", sorted(KOREAN))
+def test_source_lines_of_a_legacy_or_utf16_file_are_shown_decoded(bad_corpus, bad_searcher, name):
+    settings, _, _ = bad_corpus
+    _, text, _ = KOREAN[name]
+    (passage,) = [p for p in _all_passages(settings) if p.source == f"corpus/{name}"]
+    context = bad_searcher.context(passage)
+    assert context and text.split()[0] in context and "\ufffd" not in context
 
 
 def test_korean_word_is_found_when_a_particle_is_attached(bad_searcher):
@@ -508,3 +517,20 @@ def test_unreadable_folder_is_reported_in_the_build_report(unprivileged_build):
     returncode, stderr, _ = unprivileged_build
     assert returncode == 0, stderr
     assert any(line.startswith("skipped corpus/locked") for line in stderr.splitlines()), stderr
+
+
+def test_a_bad_json_lines_line_leaves_out_that_record_only_and_names_its_line(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [{"id": "a", "text": JIU + " “Jiu” in late 2019."}, None, {"id": "c", "text": FORESTS + " and is green."}]
+    (corpus / "feed.jsonl").write_text(
+        "\n".join(json.dumps(r) if r else '{"text": "cut off' for r in lines) + "\n", encoding="utf-8"
+    )
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[corpus])
+    report = build_index(settings, progress=False)
+    (entry,) = report.files
+    assert not entry.skipped and entry.documents == 2
+    assert entry.note == "1 of 3 lines skipped as invalid JSON (line 2: Unterminated string starting at)"
+    assert f"partly read {entry.source}: {entry.note}" in report.summary()
+    sources = sorted(p.source.rsplit("#", 1)[1] for p in _all_passages(settings))
+    assert sources == ["a", "c"]

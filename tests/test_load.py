@@ -412,9 +412,12 @@ def test_json_records_with_empty_text_are_skipped(tmp_path):
         load(write(tmp_path / "empty_bodies.json", json.dumps(records)))
 
 
-@pytest.mark.parametrize(("name", "content"), [("bad.json", '[{"text": '), ("bad.jsonl", '{"text": "ok"}\nnot json\n')])
-def test_invalid_json_is_skipped(tmp_path, name, content):
-    with pytest.raises(SkipFile, match="invalid JSON"):
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [("bad.json", '[{"text": ', "line 1"), ("bad.jsonl", '\nnot json\n{"text": \n', "line 2")],
+)
+def test_invalid_json_is_skipped_with_the_line(tmp_path, name, content, where):
+    with pytest.raises(SkipFile, match=f"invalid JSON .*{where}"):
         load(write(tmp_path / name, content))
 
 
