@@ -48,7 +48,11 @@ CSS = """
 
 
 class Engine:
-    """The searcher the app answers from, replaced in one step when a rebuild finishes."""
+    """The searcher the app answers from, replaced in one step when a rebuild finishes; the one it
+    replaces is closed (its SQLite connection and memory maps released) once the searches that
+    were in flight on it have had `retire_after` seconds to finish."""
+
+    retire_after = 30.0
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -72,7 +76,10 @@ class Engine:
         try:
             report = build_index(self.settings, progress=True)
             if not report.up_to_date:
-                self._searcher = Searcher(self.settings)  # searches in flight finish on the old one
+                old, self._searcher = self._searcher, Searcher(self.settings)  # in-flight searches finish on old
+                retire = threading.Timer(self.retire_after, old.close)
+                retire.daemon = True
+                retire.start()
             return report.summary()
         except BuildError as err:  # e.g. a `rag index` in a terminal holds the lock
             return f"Not rebuilt: {err}"

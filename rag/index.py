@@ -483,7 +483,9 @@ class StoredIndex:
                 ivf.make_direct_map()
 
     def close(self) -> None:
+        """Release the SQLite connection and the memory maps (the arrays go with their last reference)."""
         self.db.close()
+        self.sentence_rows = self.sentence_starts = None
 
 
 def _row(passage: Passage) -> tuple:

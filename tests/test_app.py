@@ -64,3 +64,32 @@ def test_page_escapes_markup_from_documents(seed_index, tmp_path):
     assert "<script>" not in page and "<img" not in page and "<b>t</b>" not in page
     assert "&lt;script&gt;" in page
     assert 'href="javascript:' not in page
+
+
+def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(tmp_path):
+    import shutil
+    import sqlite3
+    import time
+
+    from rag.app import Engine
+    from rag.build import build_index
+    from rag.settings import Settings
+
+    from .conftest import SEEDS
+
+    corpus = tmp_path / "seeds"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "003_40bc4345d3ad908c.txt", corpus)
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[corpus])
+    build_index(settings, progress=False)
+    engine = Engine(settings)
+    engine.retire_after = 0.2
+    old = engine.searcher
+    shutil.copy(SEEDS / "004_dbe5a5fc2a9b13dc.txt", corpus)
+    engine.rebuild()
+    assert engine.searcher is not old
+    assert old.search("Russian exhibition", k=1)  # in the grace period the old one still answers
+    time.sleep(1)
+    with pytest.raises(sqlite3.ProgrammingError):
+        old.index.db.execute("SELECT 1")
+    assert engine.search("Russian tourist train", k=1)
