@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from rag.answer import Answer, answer_question, final_answer
@@ -217,7 +218,7 @@ def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
     return Filters(sources=tuple(sources or ()), since=since, until=until)
 
 
-def build_app(settings: Settings, upload_dir: Path | None = None):
+def build_app(settings: Settings):
     import gradio as gr
 
     engine = Engine(settings)
@@ -289,24 +290,32 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         return engine.status(), audit_rows(engine), gr.update(choices=engine.searcher.index.sources())
 
     def rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
+        """Re-read the corpus folders and index what was added, changed or removed since the last
+        build; searches go on being answered from the old index until the new one is complete.
+        Returns the build report (files indexed, files skipped and why)."""
         progress(0, desc="Reading the corpus")
         summary = engine.rebuild()
         return summary, *refreshed()
 
     def upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
-        if upload_dir is None:
-            return "Uploads need a corpus folder: start the app with --corpus FOLDER.", *refreshed()
-        notes = []
+        folder = engine.settings.upload_dir
+        notes, stored = [], []
         for file in files or []:
             try:
-                stored = store_upload(Path(file.name if hasattr(file, "name") else file), _original(file), upload_dir)
-                notes.append(f"stored {stored.name}")
-            except UploadRejected as err:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = Path(file.name if hasattr(file, "name") else file)
+                stored.append(store_upload(path, _original(file), folder, engine.settings.max_file_mb))
+                notes.append(f"stored {stored[-1].name}")
+            except (UploadRejected, OSError) as err:
                 notes.append(f"rejected: {err}")
-        if any(n.startswith("stored") for n in notes):
+        if stored:
             progress(0, desc="Indexing the new files")
+            if folder not in engine.settings.corpus:  # the first upload: the folder joins the corpus
+                engine.settings = replace(engine.settings, corpus=(*engine.settings.corpus, folder))
             notes.append(engine.rebuild())
-        return "\n\n".join(notes) or "No file given.", *refreshed()
+            notes += _remove_unindexed(engine, stored)
+        # The file list is emptied: a second click must not store the same files again.
+        return "\n\n".join(notes) or "No file given.", *refreshed(), None
 
     with gr.Blocks(title="NK sources search") as demo:
         gr.Markdown(
@@ -347,8 +356,10 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
                 elem_id="audit",
             )
             with gr.Row():
+                # No file_types filter: the browser would drop a .exe without a word, where the
+                # upload answers which types it takes.
                 files = gr.File(
-                    file_count="multiple", file_types=sorted(SUFFIXES), label="Add documents", elem_id="upload"
+                    file_count="multiple", label=f"Add documents ({', '.join(sorted(SUFFIXES))})", elem_id="upload"
                 )
                 with gr.Column():
                     upload_button = gr.Button("Add to corpus and index", elem_id="upload-button")
@@ -364,12 +375,26 @@ def build_app(settings: Settings, upload_dir: Path | None = None):
         )
         outputs = [rebuild_log, status, audit, sources]
         rebuild_button.click(rebuild, None, outputs, api_name="rebuild", concurrency_limit=1)
-        upload_button.click(upload, files, outputs, api_visibility="private", concurrency_limit=1)
+        upload_button.click(upload, files, [*outputs, files], api_visibility="private", concurrency_limit=1)
         gr.Timer(3).tick(refreshed, None, [status, audit, sources], api_visibility="private")
         gr.api(search, api_name="search")
         gr.api(ask, api_name="ask")
     demo.engine = engine
     return demo
+
+
+def _remove_unindexed(engine: Engine, stored: list[Path]) -> list[str]:
+    """Uploaded files the build skipped (a broken PDF, a page with no text) are taken out of the
+    upload folder again, so that they do not sit there unseen; one note each, with the reason."""
+    skipped = {f.source: f.skipped for f in engine.searcher.index.manifest.files if f.skipped}
+    root = Path(engine.searcher.index.manifest.corpus_root)
+    notes = []
+    for path in stored:
+        reason = next((r for source, r in skipped.items() if (root / source).resolve() == path.resolve()), None)
+        if reason:
+            path.unlink(missing_ok=True)
+            notes.append(f"removed {path.name}: it could not be indexed ({reason})")
+    return notes
 
 
 def _original(file) -> str:
@@ -409,12 +434,13 @@ def launch(
         # Gradio serves its MCP routes (schema, tools/list, tools/call) outside its login: with a
         # password set they would answer anyone. MCP is for a local agent, on 127.0.0.1 only.
         raise SettingsError("--mcp serves the tools without the login of --auth: use --mcp on 127.0.0.1 without --auth")
+    if settings.upload_dir.is_dir() and settings.upload_dir not in settings.corpus:
+        settings = replace(settings, corpus=(*settings.corpus, settings.upload_dir))  # earlier uploads
     built_now = not index_exists(settings.index_dir)
     if built_now:
         print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")
         print(build_index(settings).summary())
-    folders = [p for p in settings.corpus if p.is_dir()]
-    demo = build_app(settings, upload_dir=folders[0] if folders else None)
+    demo = build_app(settings)
     if watch:
         # An index found on disk may predate files dropped in while the app was down: catch up first.
         Watcher(list(settings.corpus), demo.engine.rebuild, catch_up=not built_now).start()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from rag.settings import Settings, SettingsError
+from rag.settings import MAX_K, Settings, SettingsError
 
 # The tool's own error types only: any other exception is a bug, and keeps its traceback.
 _USER_ERRORS: tuple[type[Exception], ...] = (SettingsError, FileNotFoundError)
@@ -157,7 +157,7 @@ def index(
 
 @main.command(cls=_Command)
 @click.argument("question", required=False)
-@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Number of passages [default: 5].")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None, help="Number of passages, 1-300 [default: 5].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (one per line with --queries).")
 @click.option(
     "--queries",
@@ -198,7 +198,7 @@ def search(question, k, as_json, queries, index_dir, model, fusion, reranker) ->
 
 @main.command(cls=_Command)
 @click.argument("question")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Number of passages [default: 5].")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None, help="Number of passages, 1-300 [default: 5].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the `search --json` one plus answer.")
 @click.option(
     "--llm-url",

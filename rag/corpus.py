@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.load import SUFFIXES, iter_files
+from rag.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_UPLOAD_MB = 25.0
 
 
 class UploadRejected(ValueError):
@@ -33,7 +33,7 @@ def safe_name(name: str) -> str:
     return base[:200]
 
 
-def store_upload(source: Path, original_name: str, folder: Path, max_mb: float = MAX_UPLOAD_MB) -> Path:
+def store_upload(source: Path, original_name: str, folder: Path, max_mb: float = Settings.max_file_mb) -> Path:
     """Copy an uploaded file into the corpus folder under a safe name; never outside it, never over a
     link, never over an existing file of another content (a numbered name is used instead)."""
     name = safe_name(original_name)

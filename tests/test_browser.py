@@ -46,8 +46,10 @@ def app(tmp_path_factory):
     # Markup in what the page shows about files: a name, and a skip reason that quotes a JSON key.
     (corpus / HOSTILE_NAME).write_text("Hostile name page\n\nA short story about the Kangso lighthouse keepers.\n")
     (corpus / "zz_hostile_keys.json").write_text(json.dumps([{HOSTILE_KEY: "not a text field", "n": 1}]))
-    with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300) as (url, _):
-        yield url, corpus
+    uploads = root / "uploads"
+    env = {"RAG_UPLOAD_DIR": str(uploads)}
+    with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300, env=env) as (url, _):
+        yield url, uploads
 
 
 @pytest.fixture(scope="module")
@@ -126,11 +128,27 @@ def test_uploaded_file_is_indexed_and_found(page, tmp_path, app, shots):
     page.wait_for_function(
         "el => el.value.includes('stored new_scrape.txt')", arg=log.element_handle(), timeout=180_000
     )
-    assert (app[1] / "new_scrape.txt").exists()
+    assert (app[1] / "new_scrape.txt").exists()  # in the upload folder, not in the corpus folder
+    assert page.locator("#upload .file-preview, #upload table").count() == 0  # the list is emptied
     ask(page, "How many cranes did the lighthouse keepers count?")
     first = page.locator("#results .hit").first
-    assert "4,321 migrating cranes" in first.inner_text() and "seeds/new_scrape.txt" in first.inner_text()
+    assert "4,321 migrating cranes" in first.inner_text() and "uploads/new_scrape.txt" in first.inner_text()
     page.screenshot(path=str(shots / "index-panel.png"), full_page=True)
+
+
+def test_upload_says_what_it_did_with_each_file_and_keeps_no_broken_one(page, tmp_path, app):
+    tool, broken = tmp_path / "tool.exe", tmp_path / "broken.pdf"
+    tool.write_bytes(b"MZ\x90\x00")
+    broken.write_bytes(b"%PDF-1.4\nnot really a PDF\n")
+    page.get_by_text("Index and corpus").click()
+    page.locator("#upload input[type=file]").set_input_files([str(tool), str(broken)])
+    page.locator("#upload-button").click()
+    log = page.locator("#rebuild-log textarea")
+    page.wait_for_function("el => el.value.includes('removed broken.pdf')", arg=log.element_handle(), timeout=180_000)
+    text = log.input_value()
+    assert "rejected: tool.exe: .exe is not supported" in text
+    assert "removed broken.pdf: it could not be indexed" in text
+    assert not (app[1] / "broken.pdf").exists() and not (app[1] / "tool.exe").exists()
 
 
 def test_hostile_document_is_shown_as_inert_text(page):
