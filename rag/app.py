@@ -174,21 +174,22 @@ def render_answer(answer: Answer, hits: list[Hit], configured: bool = False) -> 
     return "".join(parts)
 
 
-def answer_updates(engine: Engine, question: str, hits: list[Hit]) -> Iterator[tuple[str, str]]:
-    """(answer HTML, result cards HTML) as the answer improves: the cards come first, then the
-    model's answer streams in above them and is replaced by its checked version."""
+def answer_updates(engine: Engine, question: str, hits: list[Hit]) -> Iterator[tuple[str, str, bool]]:
+    """(answer HTML, result cards HTML, whether anything relevant was found) as the answer
+    improves: the cards come first, then the model's answer streams in above them and is replaced
+    by its checked version."""
     cards = render_hits(hits, engine)
     if engine.client is not None and hits:
-        yield f'<div class="answer"><p class="by">asking {html.escape(engine.client.model)}…</p></div>', cards
+        yield f'<div class="answer"><p class="by">asking {html.escape(engine.client.model)}…</p></div>', cards, True
     for answer in engine.answer(question, hits) if hits else []:
         if not answer.confident:  # weak matches only: say so instead of showing them as answers
             cards = (
                 '<p class="nothing">Nothing relevant found in the corpus for this question.</p>'
                 f"<details><summary>Show the closest passages anyway</summary>{cards}</details>"
             )
-        yield render_answer(answer, hits, configured=engine.client is not None), cards
+        yield render_answer(answer, hits, configured=engine.client is not None), cards, answer.confident
     if not hits:
-        yield "", cards
+        yield "", cards, False
 
 
 def _marked(text: str, span: tuple[int, int] | None) -> str:
@@ -231,13 +232,14 @@ def build_app(settings: Settings):
             yield "", f"<p>{html.escape(str(err))}</p>", plot_of([])
             return
         plot = plot_of(wide)  # the timeline counts a wider set of matches than the cards show
-        for answer_html, cards in answer_updates(engine, question, wide[: parse_k(k)]):
-            yield answer_html, cards, plot
+        for answer_html, cards, relevant in answer_updates(engine, question, wide[: parse_k(k)]):
+            yield answer_html, cards, plot if relevant else plot_of([])  # no bars for weak matches
 
     def plot_of(hits: list[Hit]):
         frame = timeline_frame(hits)
-        top = int(frame["passages"].max()) if len(frame) else 1
-        return gr.BarPlot(value=frame, y_lim=[0, top + 1])  # bars start at zero
+        if not len(frame):  # an empty frame would leave the last question's bars standing
+            return gr.BarPlot(value=None)
+        return gr.BarPlot(value=frame, y_lim=[0, int(frame["passages"].max()) + 1])  # bars start at zero
 
     def pick_span(evt: gr.SelectData) -> tuple[str, str]:
         """A range selected on the timeline becomes the date filter."""
@@ -328,9 +330,10 @@ def build_app(settings: Settings):
                 label="Question",
                 placeholder="e.g. Which company made an antivirus program?",
                 scale=5,
+                min_width=320,  # at phone width the slider goes below, not beside it
                 elem_id="question",
             )
-            k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages", scale=1)
+            k = gr.Slider(1, 20, value=min(settings.k, 20), step=1, label="Passages", scale=1, min_width=200)
         with gr.Row():
             sources = gr.Dropdown(
                 engine.searcher.index.sources(), multiselect=True, label="Sources", scale=3, elem_id="sources"
@@ -343,7 +346,7 @@ def build_app(settings: Settings):
             x="month",
             y="passages",
             label="When the matching passages are dated",
-            height=180,
+            height=220,  # room for the month labels under the bars
             elem_id="timeline",
         )
         results = gr.HTML(elem_id="results")

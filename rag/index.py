@@ -33,7 +33,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Passage
 from rag.settings import Settings
 
-FORMAT_VERSION = 2  # 2: sentence vectors stored for the highlight
+FORMAT_VERSION = 3  # 2: sentence vectors stored for the highlight; 3: a table of the files each passage is in
 
 FAISS_KINDS = ("auto", "flat", "ivf", "hnsw")
 DEFAULT_ANN_THRESHOLD = Settings.ann_threshold
@@ -168,8 +168,15 @@ def write_index(
             f"INSERT INTO chunks VALUES (?, ?, {marks})",
             ((file, n, *_row(p)) for file, items in chunks.items() for n, p in enumerate(items)),
         )
+        # Every file a passage is in (its own and those it is repeated in), for the source filter: an
+        # exact match on a file name, not a LIKE over JSON text.
+        db.execute("CREATE TABLE places (passage INTEGER, file TEXT)")
+        db.executemany(
+            "INSERT INTO places VALUES (?, ?)", ((i, f) for i, p in enumerate(passages) for f in files_of(p))
+        )
         db.execute("CREATE INDEX passages_source ON passages (source)")
         db.execute("CREATE INDEX chunks_file ON chunks (file)")
+        db.execute("CREATE INDEX places_file ON places (file)")
     lexical.save(work / "bm25")
     if sentences is not None:
         starts = np.concatenate([[0], np.cumsum([len(rows) for rows in sentences])]).astype(np.int64)
@@ -414,12 +421,8 @@ class StoredIndex:
         """Ids of passages from the given files (also where they are repeated) dated within the span."""
         clauses, args = [], []
         if sources:
-            any_source = []
-            for source in sources:
-                any_source.append("(source = ? OR source LIKE ? ESCAPE '\\' OR also_in LIKE ? ESCAPE '\\')")
-                escaped = _like_literal(source)
-                args += [source, escaped + "#%", f'%"{escaped}%']
-            clauses.append("(" + " OR ".join(any_source) + ")")
+            clauses.append(f"id IN (SELECT passage FROM places WHERE file IN ({', '.join('?' * len(sources))}))")
+            args += list(sources)
         if since:
             clauses.append("date >= ?")
             args.append(since)
@@ -486,6 +489,13 @@ class StoredIndex:
         """Release the SQLite connection and the memory maps (the arrays go with their last reference)."""
         self.db.close()
         self.sentence_rows = self.sentence_starts = None
+
+
+def files_of(passage: Passage) -> list[str]:
+    """The files a passage is in: its own, and those of the places it is repeated ("FILE#ID",
+    "FILE, lines 3-5")."""
+    places = [passage.source, *passage.also_in]
+    return list(dict.fromkeys(place.split(", line")[0].split("#")[0] for place in places))
 
 
 def _row(passage: Passage) -> tuple:

@@ -151,6 +151,17 @@ def test_upload_says_what_it_did_with_each_file_and_keeps_no_broken_one(page, tm
     assert not (app[1] / "broken.pdf").exists() and not (app[1] / "tool.exe").exists()
 
 
+def test_the_timeline_has_bars_for_matches_and_none_when_nothing_is_relevant(page):
+    bars = page.locator("#timeline .mark-rect path")
+    ask(page, "North Korea news")
+    page.locator("#results .hit").first.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('#timeline .mark-rect path').length > 0", timeout=30_000)
+    ask(page, "How do I bake sourdough bread at home?")
+    page.get_by_text("Nothing relevant found").first.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('#timeline .mark-rect path').length == 0", timeout=30_000)
+    assert bars.count() == 0
+
+
 def test_hostile_document_is_shown_as_inert_text(page):
     ask(page, "zebra orchard harvest figures")
     results = page.locator("#results")

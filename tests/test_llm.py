@@ -329,13 +329,14 @@ def test_app_streams_the_answer_above_the_cards(fake, seed_index, hits):
     updates = list(answer_updates(engine, QUESTION, engine.search(QUESTION, 5)))
     assert len(updates) >= 5
     assert f"asking {KNOWN_MODEL}" in updates[0][0] and 'id="hit-1"' in updates[0][1]  # cards come first
-    assert any("(writing…)" in answer for answer, _ in updates[1:-1])
-    final, cards = updates[-1]
+    assert any("(writing…)" in answer for answer, _, _ in updates[1:-1])
+    final, cards, relevant = updates[-1]
+    assert relevant
     assert f"answered by {KNOWN_MODEL}" in final and f'<a href="#hit-{jiu}">[{jiu}]</a>' in final
-    assert all("<script>" not in answer for answer, _ in updates) and "&lt;script&gt;" in final
+    assert all("<script>" not in answer for answer, _, _ in updates) and "&lt;script&gt;" in final
     assert 'class="unsupported"' in final  # the script sentence supports nothing
     fake.status = 429
-    final, cards = list(answer_updates(engine, QUESTION, engine.search(QUESTION, 5)))[-1]
+    final, cards, _ = list(answer_updates(engine, QUESTION, engine.search(QUESTION, 5)))[-1]
     assert "rate limited" in final and "extractive answer" in final and 'id="hit-5"' in cards
 
 

@@ -159,3 +159,26 @@ def test_diversity_changes_the_order_but_not_what_is_found(seed_index):
     diverse = Searcher(replace(settings, diversity=0.6)).search(question, k=10, highlight=False)
     assert diverse[0].passage.hash == plain[0].passage.hash  # the best passage stays first
     assert [h.passage.hash for h in diverse] != [h.passage.hash for h in plain]
+
+
+def test_the_source_filter_matches_whole_file_names_non_ascii_ones_too(tmp_path):
+    """A story repeated in two files is one passage listing the other file in also_in: the filter
+    finds it by either name, exactly (a.txt is not a.txt2.md), whatever the script of the name."""
+    from rag.build import build_index
+    from rag.retrieve import Filters, Searcher
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = "Rail link\n\nThe Tumangang rail link carried {} passengers in its first week of service.\n"
+    (corpus / "a.txt").write_text(story.format("41"))
+    for name in ("b.txt", "a.txt2.md"):
+        (corpus / name).write_text(story.format("52"))
+    for name in ("x.txt", "조선중앙통신.txt"):
+        (corpus / name).write_text(story.format("74"))
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[corpus])
+    build_index(settings, progress=False)
+    searcher = Searcher(settings)
+    for name, figure in (("corpus/a.txt", "41"), ("corpus/a.txt2.md", "52"), ("corpus/조선중앙통신.txt", "74")):
+        hits = searcher.search("rail link passengers", k=5, filters=Filters(sources=(name,)))
+        assert [figure in h.passage.text for h in hits] == [True], (name, [h.passage.text for h in hits])
