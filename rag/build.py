@@ -28,6 +28,7 @@ from rag.index import (
     FORMAT_VERSION,
     FileEntry,
     IndexUnusable,
+    IndexWriteError,
     Manifest,
     StoredIndex,
     current_build,
@@ -118,17 +119,20 @@ def build_index(
             glued_words=glued,
         )
         lexical = LexicalIndex.build([p.embedding_text for p in passages])
-        write_index(
-            settings.index_dir,
-            manifest,
-            passages,
-            vectors,
-            lexical,
-            chunks,
-            settings.faiss_index,
-            settings.ann_threshold,
-            sentences,
-        )
+        try:
+            write_index(
+                settings.index_dir,
+                manifest,
+                passages,
+                vectors,
+                lexical,
+                chunks,
+                settings.faiss_index,
+                settings.ann_threshold,
+                sentences,
+            )
+        except IndexWriteError as err:
+            raise BuildError(str(err)) from None
         report.documents = manifest.documents
         report.passages = len(passages)
         report.duplicates = len(all_chunks) - len(passages)

@@ -41,6 +41,10 @@ EXACT_SUBSET = 20_000  # a filtered search over at most this many passages of an
 ANN_RECALL_TARGET = 0.97  # recall@10 against exact search that nprobe/efSearch are tuned for at build time
 
 
+class IndexWriteError(RuntimeError):
+    """A new build could not be written (a full disk); nothing of it is left and `current` is unchanged."""
+
+
 class IndexUnusable(RuntimeError):
     """The index is missing, damaged or was built differently; the message says what to run."""
 
@@ -150,46 +154,53 @@ def write_index(
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     work = builds / f".{stamp}.partial"
     work.mkdir()
-    manifest.built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    manifest.passages = len(passages)
+    try:
+        manifest.built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        manifest.passages = len(passages)
 
-    index, manifest.faiss_params = make_vector_index(vectors, manifest.dimension, faiss_index, ann_threshold)
-    manifest.faiss_index = type(index).__name__
-    manifest.faiss_kind = faiss_index
-    manifest.ann_threshold = ann_threshold
-    faiss.write_index(index, str(work / "vectors.faiss"))
-    del index
-    marks = ", ".join("?" * len(_COLUMNS))
-    with closing(sqlite3.connect(work / "passages.sqlite")) as db, db:
-        db.execute(f"CREATE TABLE passages (id INTEGER PRIMARY KEY, {_SCHEMA})")
-        db.execute(f"CREATE TABLE chunks (file TEXT, position INTEGER, {_SCHEMA})")
-        db.executemany(f"INSERT INTO passages VALUES (?, {marks})", ((i, *_row(p)) for i, p in enumerate(passages)))
-        db.executemany(
-            f"INSERT INTO chunks VALUES (?, ?, {marks})",
-            ((file, n, *_row(p)) for file, items in chunks.items() for n, p in enumerate(items)),
-        )
-        # Every file a passage is in (its own and those it is repeated in), for the source filter: an
-        # exact match on a file name, not a LIKE over JSON text.
-        db.execute("CREATE TABLE places (passage INTEGER, file TEXT)")
-        db.executemany(
-            "INSERT INTO places VALUES (?, ?)", ((i, f) for i, p in enumerate(passages) for f in files_of(p))
-        )
-        db.execute("CREATE INDEX passages_source ON passages (source)")
-        db.execute("CREATE INDEX chunks_file ON chunks (file)")
-        db.execute("CREATE INDEX places_file ON places (file)")
-    lexical.save(work / "bm25")
-    if sentences is not None:
-        starts = np.concatenate([[0], np.cumsum([len(rows) for rows in sentences])]).astype(np.int64)
-        rows = np.concatenate([*sentences, np.zeros((0, manifest.dimension), np.float16)]).astype(
-            np.float16, copy=False
-        )
-        np.save(work / "sentences.npy", rows)
-        np.save(work / "sentence_starts.npy", starts)
-    files = [f for f in sorted(work.rglob("*")) if f.is_file()]
-    manifest.artifacts = {str(f.relative_to(work)): f.stat().st_size for f in files}
-    manifest.checksums = {str(f.relative_to(work)): _sha256(f) for f in files}
-    (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
+        index, manifest.faiss_params = make_vector_index(vectors, manifest.dimension, faiss_index, ann_threshold)
+        manifest.faiss_index = type(index).__name__
+        manifest.faiss_kind = faiss_index
+        manifest.ann_threshold = ann_threshold
+        faiss.write_index(index, str(work / "vectors.faiss"))
+        del index
+        marks = ", ".join("?" * len(_COLUMNS))
+        with closing(sqlite3.connect(work / "passages.sqlite")) as db, db:
+            db.execute(f"CREATE TABLE passages (id INTEGER PRIMARY KEY, {_SCHEMA})")
+            db.execute(f"CREATE TABLE chunks (file TEXT, position INTEGER, {_SCHEMA})")
+            db.executemany(f"INSERT INTO passages VALUES (?, {marks})", ((i, *_row(p)) for i, p in enumerate(passages)))
+            db.executemany(
+                f"INSERT INTO chunks VALUES (?, ?, {marks})",
+                ((file, n, *_row(p)) for file, items in chunks.items() for n, p in enumerate(items)),
+            )
+            # Every file a passage is in (its own and those it is repeated in), for the source filter: an
+            # exact match on a file name, not a LIKE over JSON text.
+            db.execute("CREATE TABLE places (passage INTEGER, file TEXT)")
+            db.executemany(
+                "INSERT INTO places VALUES (?, ?)", ((i, f) for i, p in enumerate(passages) for f in files_of(p))
+            )
+            db.execute("CREATE INDEX passages_source ON passages (source)")
+            db.execute("CREATE INDEX chunks_file ON chunks (file)")
+            db.execute("CREATE INDEX places_file ON places (file)")
+        lexical.save(work / "bm25")
+        if sentences is not None:
+            starts = np.concatenate([[0], np.cumsum([len(rows) for rows in sentences])]).astype(np.int64)
+            rows = np.concatenate([*sentences, np.zeros((0, manifest.dimension), np.float16)]).astype(
+                np.float16, copy=False
+            )
+            np.save(work / "sentences.npy", rows)
+            np.save(work / "sentence_starts.npy", starts)
+        files = [f for f in sorted(work.rglob("*")) if f.is_file()]
+        manifest.artifacts = {str(f.relative_to(work)): f.stat().st_size for f in files}
+        manifest.checksums = {str(f.relative_to(work)): _sha256(f) for f in files}
+        (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
 
+    except (OSError, RuntimeError, sqlite3.Error) as err:  # a full disk, above all
+        shutil.rmtree(work, ignore_errors=True)
+        reason = " ".join(str(err).split())[:120] or type(err).__name__
+        raise IndexWriteError(
+            f"cannot write the new index in {index_dir}/ ({reason}): is the disk full? The previous index is kept"
+        ) from None
     final = builds / stamp
     work.rename(final)
     link = index_dir / ".current.tmp"
