@@ -5,6 +5,7 @@ the API endpoint `search`; the answer with it is the endpoint `ask`."""
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -219,7 +220,7 @@ def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
     return Filters(sources=tuple(sources or ()), since=since, until=until)
 
 
-def build_app(settings: Settings):
+def build_app(settings: Settings, mcp: bool = False):
     import gradio as gr
 
     engine = Engine(settings)
@@ -380,10 +381,28 @@ def build_app(settings: Settings):
         rebuild_button.click(rebuild, None, outputs, api_name="rebuild", concurrency_limit=1)
         upload_button.click(upload, files, [*outputs, files], api_visibility="private", concurrency_limit=1)
         gr.Timer(3).tick(refreshed, None, [status, audit, sources], api_visibility="private")
-        gr.api(search, api_name="search")
-        gr.api(ask, api_name="ask")
+        # With MCP, agents get the two as tools answering JSON text (Gradio would send a dict as its
+        # Python repr); the dict endpoints stay callable under their names, out of the tool list.
+        visibility = "undocumented" if mcp else "public"
+        gr.api(search, api_name="search", api_visibility=visibility)
+        gr.api(ask, api_name="ask", api_visibility=visibility)
+        if mcp:
+            gr.api(_json_tool(search, "search"), api_name="search_json")
+            gr.api(_json_tool(ask, "ask"), api_name="ask_json")
     demo.engine = engine
     return demo
+
+
+def _json_tool(endpoint, name: str):
+    """`endpoint` (question, k) -> dict as an MCP tool of the same name and description that
+    answers the object as JSON text, which an agent can parse."""
+
+    def tool(question: str, k: int = 5) -> str:
+        return json.dumps(endpoint(question, k), ensure_ascii=False)
+
+    tool.__name__ = name
+    tool.__doc__ = (endpoint.__doc__ or "").replace("Returns the same object", "Returns, as JSON text, the same object")
+    return tool
 
 
 def _remove_unindexed(engine: Engine, stored: list[Path]) -> list[str]:
@@ -443,7 +462,7 @@ def launch(
     if built_now:
         print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")
         print(build_index(settings).summary())
-    demo = build_app(settings)
+    demo = build_app(settings, mcp=mcp)
     if watch:
         # An index found on disk may predate files dropped in while the app was down: catch up first.
         Watcher(list(settings.corpus), demo.engine.rebuild, catch_up=not built_now).start()

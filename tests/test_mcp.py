@@ -4,6 +4,7 @@ Protocol (streamable HTTP), answered from the real index."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -13,8 +14,6 @@ pytestmark = pytest.mark.slow
 
 
 async def _tools_and_answer(url: str, question: str) -> tuple[dict, dict]:
-    import ast
-
     from mcp import ClientSession
     from mcp.client.streamable_http import streamablehttp_client
 
@@ -27,7 +26,7 @@ async def _tools_and_answer(url: str, question: str) -> tuple[dict, dict]:
         result = await session.call_tool("search", {"question": question, "k": 2})
         assert not result.isError, result.content
         # Gradio sends a dict result as its Python repr (str(dict)), not as JSON.
-        return tools, ast.literal_eval(result.content[0].text)
+        return tools, json.loads(result.content[0].text)  # JSON text an agent can parse
 
 
 def test_search_is_an_mcp_tool_with_citations(seed_index, tmp_path):
@@ -37,7 +36,7 @@ def test_search_is_an_mcp_tool_with_citations(seed_index, tmp_path):
     search = tools["search"]
     assert search.inputSchema["required"] == ["question"]
     assert "question in plain English" in search.inputSchema["properties"]["question"]["description"]
-    assert {"search", "ask"} <= set(tools)
+    assert {"search", "ask", "rebuild"} <= set(tools) and tools["rebuild"].description
     assert answer["query"] == "Which company made an antivirus program?" and len(answer["results"]) == 2
     top = answer["results"][0]
     assert "Jiu Economic Technology Development Company" in top["text"]
