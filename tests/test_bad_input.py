@@ -29,7 +29,7 @@ from rag.index import StoredIndex
 from rag.settings import Settings
 
 from .conftest import REPO, SEEDS
-from .test_load import make_pdf
+from .test_load import make_pdf, pdf_file
 
 pytestmark = pytest.mark.slow
 
@@ -188,16 +188,7 @@ def _pdf_bomb(megabytes: int) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects, b"<< /Size %d /Root 1 0 R >>" % (len(objects) + 1))
 
 
 def _entry(report: BuildReport, name: str):

@@ -216,6 +216,11 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if title:
         objects.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
         trailer += b" /Info %d 0 R" % len(objects)
+    return pdf_file(objects, trailer + b" >>")
+
+
+def pdf_file(objects: list[bytes], trailer: bytes) -> bytes:
+    """A PDF of numbered `objects` with its cross-reference table and `trailer` dictionary."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -224,7 +229,7 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    out += b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
 
 
