@@ -425,6 +425,8 @@ def _original(file) -> str:
 
 
 # One listener for every card's "Copy citation" button: cards are re-rendered HTML, not components.
+# The copy-citation buttons, and a click on a timeline bar: Gradio's plot reports a dragged range
+# only, so a click sets the date filter to that bar's month here and searches again.
 COPY_JS = """
 () => {
   document.addEventListener('click', async (event) => {
@@ -432,6 +434,22 @@ COPY_JS = """
     if (!button) return;
     try { await navigator.clipboard.writeText(button.dataset.cite); button.textContent = 'Copied'; }
     catch (err) { button.textContent = 'Copy failed: select the text instead'; }
+  });
+  const setText = (id, value) => {
+    const box = document.querySelector(`#${id} textarea, #${id} input`);
+    box.value = value;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest('#timeline')) return;
+    const bar = document.elementsFromPoint(event.clientX, event.clientY)
+      .find((el) => el.matches('#timeline g.plot_marks path[aria-label]'));
+    const month = bar && /month: (\\d{4})-(\\d{2})/.exec(bar.getAttribute('aria-label'));
+    if (!month) return;
+    const last = new Date(Number(month[1]), Number(month[2]), 0).getDate();
+    setText('since', `${month[1]}-${month[2]}-01`);
+    setText('until', `${month[1]}-${month[2]}-${String(last).padStart(2, '0')}`);
+    setTimeout(() => document.querySelector('#search-button').click(), 100);
   });
 }
 """

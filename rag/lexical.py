@@ -96,19 +96,19 @@ class LexicalIndex:
         return scores
 
     def _variants(self, query: str, tokens: list[str]) -> list[str]:
-        """Words of the corpus that a question's names may stand for: the country behind an
-        adjective ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt) and, for a word the corpus never
-        uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong, "Phyongyang" ->
+        """Words of the corpus that a question's names (its capitalised words) may stand for: the
+        country behind an adjective ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt) and, for a name
+        the corpus never uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong, "Phyongyang" ->
         Pyongyang, "Gangwon" -> Kangwon): Korean names reach English in several romanisations."""
         from rapidfuzz import fuzz, process
 
         vocab = self._vocabulary()
         names = set(tokenize([" ".join(re.findall(r"\b[A-Z][a-z]{2,}", query))])[0])
         out: list[str] = []
-        for token in tokens:
-            if token in names:  # a country's name from its adjective, and back
-                out += [token + end for end in _COUNTRY_ENDINGS if token + end in self._known]
-                out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
+        for token in (t for t in tokens if t in names):
+            # A country's name from its adjective, and back.
+            out += [token + end for end in _COUNTRY_ENDINGS if token + end in self._known]
+            out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
             if token not in self._known and len(token) >= 5:
                 # The closest spellings only: "Phyongyang" is Pyongyang (95), not Phyongan (89).
                 close = process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=85, limit=3)

@@ -102,7 +102,7 @@ class Searcher:
         if size == 0:
             return []
         script = script_of(query)
-        if script not in (None, "LATIN", "DIGIT") and script not in self.index.lexical.scripts():
+        if script not in (None, "LATIN") and script not in self.index.lexical.scripts():
             # The model reads English: a question in a script the corpus lacks gets unrelated passages
             # with confident scores, which is worse than saying so.
             raise QueryError(

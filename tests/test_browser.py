@@ -151,6 +151,25 @@ def test_upload_says_what_it_did_with_each_file_and_keeps_no_broken_one(page, tm
     assert not (app[1] / "broken.pdf").exists() and not (app[1] / "tool.exe").exists()
 
 
+def test_a_click_on_a_timeline_bar_sets_the_filter_to_its_month(page):
+    ask(page, "North Korea news")
+    page.locator("#results .hit").first.wait_for()
+    bar = page.locator("#timeline g.plot_marks path[aria-label]").first
+    bar.wait_for()
+    month = re.search(r"month: (\d{4}-\d{2})", bar.get_attribute("aria-label")).group(1)
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    since = page.locator("#since input, #since textarea").first
+    page.wait_for_function(
+        f"() => document.querySelector('#since textarea, #since input').value === '{month}-01'", timeout=30_000
+    )
+    assert page.locator("#until input, #until textarea").first.input_value().startswith(month + "-")
+    assert since.input_value() == f"{month}-01"
+    page.wait_for_timeout(3000)
+    dated = [c for c in page.locator("#results .hit .cite").all_inner_texts() if re.search(r"\d{4}-\d{2}-\d{2}", c)]
+    assert dated and all(re.search(r"\d{4}-\d{2}-\d{2}", c).group().startswith(month) for c in dated), dated
+
+
 def test_the_timeline_has_bars_for_matches_and_none_when_nothing_is_relevant(page):
     bars = page.locator("#timeline .mark-rect path")
     ask(page, "North Korea news")
