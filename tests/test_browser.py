@@ -181,6 +181,19 @@ def test_the_timeline_has_bars_for_matches_and_none_when_nothing_is_relevant(pag
     assert bars.count() == 0
 
 
+def test_at_phone_width_the_question_box_keeps_its_width(browser, app):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(app[0])
+    question = phone.locator("#question textarea")
+    question.wait_for()
+    slider = phone.get_by_label("Passages").first
+    box, below = question.bounding_box(), slider.bounding_box()
+    context.close()
+    assert box["width"] >= 300, box  # not squeezed beside the slider
+    assert below["y"] >= box["y"] + box["height"], (box, below)  # the slider goes under it
+
+
 def test_hostile_document_is_shown_as_inert_text(page):
     ask(page, "zebra orchard harvest figures")
     results = page.locator("#results")

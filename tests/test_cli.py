@@ -158,3 +158,19 @@ def test_eval_beir_refuses_an_index_of_another_corpus(seed_index):
     assert done.returncode != 0
     assert "holds an index of" in done.stderr and "not of" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_bug_keeps_its_traceback_while_the_tools_own_errors_are_one_line(seed_index):
+    """Only the tool's own error types become one line: a ValueError from a bug must show where it
+    happened."""
+    settings, _ = seed_index
+    script = (
+        "import sys\nimport rag.retrieve\n"
+        "def broken(self, *args, **kwargs):\n    raise ValueError('a bug deep inside')\n"
+        "rag.retrieve.Searcher.search = broken\n"
+        "from rag.cli import main\n"
+        f"sys.argv = ['rag', 'search', 'railway', '--index', {str(settings.index_dir)!r}]\nmain()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr and "a bug deep inside" in done.stderr
