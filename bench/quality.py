@@ -108,21 +108,21 @@ def score(questions: list[Question], runs: list[Ranked]) -> dict[str, float]:
     }
 
 
-def same_story_links() -> tuple[dict[str, str], list[str]]:
+def same_story_links() -> tuple[dict[str, str], list[str], dict[str, str]]:
     """Each KCNA link -> the first link of a record with the same text (the scrape holds many
-    stories two to four times under different links, and any copy is the right article), and the
-    link of each record by its position in the file (how the product cites a record: FILE#POSITION)."""
+    stories two to four times under different links, and any copy is the right article); the
+    link of each record by its position in the file (how the product cites a record: FILE#POSITION);
+    and each link's text, whitespace dropped."""
     first: dict[str, str] = {}
-    canonical, links = {}, []
+    canonical, links, stories = {}, [], {}
     for record in json.loads(KCNA_FILE.read_text(encoding="utf-8")):
-        text = squash(record.get("story_text") or "") or record["link"]
-        canonical[record["link"]] = first.setdefault(text, record["link"])
+        stories[record["link"]] = text = squash(record.get("story_text") or "")
+        canonical[record["link"]] = first.setdefault(text or record["link"], record["link"])
         links.append(record["link"])
-    return canonical, links
+    return canonical, links, stories
 
 
-CANONICAL, RECORD_LINKS = same_story_links()
-STORIES = {link: squash(r.get("story_text") or "") for r in json.loads(KCNA_FILE.read_text()) for link in [r["link"]]}
+CANONICAL, RECORD_LINKS, STORIES = same_story_links()
 
 
 def holders(sentence: str) -> set[str]:
