@@ -23,22 +23,11 @@ from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_sp
 from rag.clean import clean_document, recurring_lines
 from rag.embed import get_embedder
 from rag.glue import learn_glued, mend
-from rag.index import (
-    FAISS_KINDS,
-    FORMAT_VERSION,
-    FileEntry,
-    IndexUnusable,
-    IndexWriteError,
-    Manifest,
-    StoredIndex,
-    current_build,
-    index_exists,
-    write_index,
-)
-from rag.lexical import LexicalIndex
+from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
 from rag.records import Document, Passage
 from rag.settings import Settings
+from rag.store import VectorStore, current_manifest, open_store, store_exists, write_build
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +46,7 @@ class BuildReport:
     embedded: int = 0
     up_to_date: bool = False
     seconds: float = 0.0
+    written_to: str = ""  # the new build's folder, or its Milvus collection
 
     @property
     def skipped(self) -> list[FileEntry]:
@@ -117,20 +107,11 @@ def build_index(
             documents=sum(f.documents for f in report.files),
             recurring_lines=sorted(recurring),
             glued_words=glued,
+            faiss_kind=settings.faiss_index,
+            ann_threshold=settings.ann_threshold,
         )
-        lexical = LexicalIndex.build([p.embedding_text for p in passages])
         try:
-            write_index(
-                settings.index_dir,
-                manifest,
-                passages,
-                vectors,
-                lexical,
-                chunks,
-                settings.faiss_index,
-                settings.ann_threshold,
-                sentences,
-            )
+            report.written_to = write_build(settings, manifest, passages, vectors, chunks, sentences)
         except IndexWriteError as err:
             raise BuildError(str(err)) from None
         report.documents = manifest.documents
@@ -144,14 +125,8 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
     """The last build's files when nothing changed since: the same files with the same sizes and
     modification times, the same model, chunker and vector index choice. Read from the manifest
     alone, so an unchanged corpus is confirmed without opening the index (None: look closer)."""
-    build = current_build(settings.index_dir)
-    if build is None or not all((build / name).exists() for name in ("vectors.faiss", "passages.sqlite")):
-        return None
-    try:
-        manifest = Manifest.read(build / "manifest.json")
-    except (OSError, ValueError, TypeError):
-        return None
-    if manifest.damage(build) or manifest.corruption(build):
+    manifest = current_manifest(settings)
+    if manifest is None:
         return None
     if (manifest.model, manifest.chunker_version, manifest.format_version, manifest.corpus_root) != (
         settings.model,
@@ -181,16 +156,16 @@ def _same_index_choice(manifest: Manifest, settings: Settings) -> bool:
     return (manifest.faiss_kind, manifest.ann_threshold) == (settings.faiss_index, settings.ann_threshold)
 
 
-def _previous_build(settings: Settings, root: Path) -> StoredIndex | None:
+def _previous_build(settings: Settings, root: Path) -> VectorStore | None:
     """The current build, when its passages and vectors can be reused for this one."""
-    if not index_exists(settings.index_dir):
+    if not store_exists(settings):
         return None
     try:
-        previous = StoredIndex(settings.index_dir, settings.model)
+        previous = open_store(settings, settings.model)
     except IndexUnusable as err:
         log.info("full rebuild: %s", err)
         return None
-    if corrupt := previous.manifest.corruption(previous.path):  # nothing of it can be trusted for reuse
+    if corrupt := previous.verify():  # nothing of it can be trusted for reuse
         log.warning("full rebuild: %s", corrupt)
         previous.close()
         return None
@@ -201,7 +176,7 @@ def _chunk_corpus(
     paths: list[Path],
     root: Path,
     settings: Settings,
-    previous: StoredIndex | None,
+    previous: VectorStore | None,
     report: BuildReport,
     progress: bool,
 ) -> tuple[dict[str, list[Passage]], set[str], dict[str, str]]:
@@ -296,7 +271,7 @@ def one_line(err: BaseException, limit: int = 150) -> str:
 
 
 def _embed(
-    passages: list[Passage], settings: Settings, previous: StoredIndex | None, progress: bool, report: BuildReport
+    passages: list[Passage], settings: Settings, previous: VectorStore | None, progress: bool, report: BuildReport
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Vectors for the passages and for their sentences, embedding only texts that the previous
     build did not hold (the model is not even loaded when there is nothing new)."""

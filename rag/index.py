@@ -115,6 +115,26 @@ class Manifest:
         return None
 
 
+def check_manifest(m: Manifest, model: str | None, where: str) -> None:
+    """IndexUnusable unless this rag reads the build and it was built with `model` (when given);
+    `where` is the option that names the index in the command to run (`--index index/`)."""
+    if m.format_version > FORMAT_VERSION:
+        raise IndexUnusable(
+            f"this index was written by a newer version of rag (format {m.format_version}, this one reads "
+            f"{FORMAT_VERSION}): upgrade rag, or rebuild it with `rag index --full {where}`"
+        )
+    if m.chunker_version != CHUNKER_VERSION or m.format_version != FORMAT_VERSION:
+        raise IndexUnusable(
+            f"index built by an older rag (format {m.format_version}, chunker v{m.chunker_version}; this one "
+            f"writes format {FORMAT_VERSION}, chunker v{CHUNKER_VERSION}): rebuild with `rag index {where}`"
+        )
+    if model is not None and model != m.model:
+        raise IndexUnusable(
+            f"index built with model {m.model!r} but {model!r} was asked for: rebuild with "
+            f"`rag index --model {model} {where}` or search with --model {m.model}"
+        )
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -323,6 +343,21 @@ def current_build(index_dir: Path) -> Path | None:
     return link.resolve()
 
 
+def whole_manifest(index_dir: Path) -> Manifest | None:
+    """The current build's manifest when every file of the build is there as written (None: no
+    build, or one to look at closer). Reads the files to check them, but opens no index."""
+    build = current_build(index_dir)
+    if build is None or not all((build / name).exists() for name in ("vectors.faiss", "passages.sqlite")):
+        return None
+    try:
+        manifest = Manifest.read(build / "manifest.json")
+    except (OSError, ValueError, TypeError):
+        return None
+    if manifest.damage(build) or manifest.corruption(build):
+        return None
+    return manifest
+
+
 def index_exists(index_dir: Path) -> bool:
     build = current_build(index_dir)
     return build is not None and (build / "manifest.json").exists()
@@ -344,22 +379,7 @@ class StoredIndex:
                 f"index manifest in {build} is unreadable ({err}); rebuild with `rag index --full --index {index_dir}`"
             ) from None
         m = self.manifest
-        if m.format_version > FORMAT_VERSION:
-            raise IndexUnusable(
-                f"this index was written by a newer version of rag (format {m.format_version}, this one reads "
-                f"{FORMAT_VERSION}): upgrade rag, or rebuild it with `rag index --full --index {index_dir}`"
-            )
-        if m.chunker_version != CHUNKER_VERSION or m.format_version != FORMAT_VERSION:
-            raise IndexUnusable(
-                f"index built by an older rag (format {m.format_version}, chunker v{m.chunker_version}; this one "
-                f"writes format {FORMAT_VERSION}, chunker v{CHUNKER_VERSION}): "
-                f"rebuild with `rag index --index {index_dir}`"
-            )
-        if model is not None and model != m.model:
-            raise IndexUnusable(
-                f"index built with model {m.model!r} but {model!r} was asked for: rebuild with "
-                f"`rag index --model {model} --index {index_dir}` or search with --model {m.model}"
-            )
+        check_manifest(m, model, f"--index {index_dir}")
         if damage := m.damage(build):
             raise IndexUnusable(
                 f"index in {build} is damaged ({damage}); rebuild with `rag index --full --index {index_dir}`"
@@ -417,6 +437,10 @@ class StoredIndex:
             search = faiss.SearchParametersHNSW(sel=selector, efSearch=int(np.ceil(params["ef_search"] * widen)))
         return self.vectors.search(queries, n, params=search)
 
+    def get(self, ids: list[int]) -> list[Passage]:
+        """Passages by vector id, in the order asked."""
+        return self.passages(ids)
+
     def passages(self, ids: list[int]) -> list[Passage]:
         """Passages by vector id, in the order asked."""
         if not ids:
@@ -425,6 +449,20 @@ class StoredIndex:
         rows = self.db.execute(f"SELECT id, {', '.join(_COLUMNS)} FROM passages WHERE id IN ({marks})", ids)
         by_id = {row[0]: _passage(row[1:]) for row in rows}
         return [by_id[i] for i in ids]
+
+    def select(self, sources=(), since: str | None = None, until: str | None = None) -> np.ndarray:
+        return np.asarray(self.ids_matching(tuple(sources), since, until), dtype=np.int64)
+
+    def problem(self) -> str | None:
+        # A build file cut short under a running process (a full disk, a stray `truncate`) would be
+        # read through its memory map and kill the process with SIGBUS: a few stat calls first.
+        return self.manifest.damage(self.path)
+
+    def verify(self) -> str | None:
+        return self.manifest.corruption(self.path)
+
+    def refresh(self) -> None:
+        """Nothing to follow: the app opens the new build itself after a rebuild."""
 
     def ids_matching(
         self, sources: tuple[str, ...] = (), since: str | None = None, until: str | None = None
@@ -481,6 +519,18 @@ class StoredIndex:
             return None
         start, end = self.sentence_starts[pid], self.sentence_starts[pid + 1]
         return np.asarray(self.sentence_rows[start:end], dtype=np.float32)
+
+    def best_sentences(self, query_vector: np.ndarray, ids) -> list[tuple[int, float] | None]:
+        out: list[tuple[int, float] | None] = []
+        for pid in ids:
+            vectors = self.sentence_vectors(int(pid))
+            if vectors is None or not len(vectors):
+                out.append(None)
+                continue
+            similarity = vectors @ query_vector
+            best = int(np.argmax(similarity))
+            out.append((best, float(similarity[best])))
+        return out
 
     def vectors_of(self, ids) -> np.ndarray:
         """The stored embeddings of the passages `ids` (float32, one row each)."""

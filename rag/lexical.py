@@ -8,6 +8,7 @@ noun in a question matches only through the pieces the two share."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,29 +97,13 @@ class LexicalIndex:
         return scores
 
     def _variants(self, query: str, tokens: list[str]) -> list[str]:
-        """Words of the corpus that a question's names (its capitalised words) may stand for: the
-        country behind an adjective ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt) and, for a name
-        the corpus never uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong, "Phyongyang" ->
-        Pyongyang, "Gangwon" -> Kangwon): Korean names reach English in several romanisations."""
-        from rapidfuzz import fuzz, process
-
-        vocab = self._vocabulary()
-        names = set(tokenize([" ".join(re.findall(r"\b[A-Z][a-z]{2,}", query))])[0])
-        out: list[str] = []
-        for token in (t for t in tokens if t in names):
-            # A country's name from its adjective, and back.
-            out += [token + end for end in _COUNTRY_ENDINGS if token + end in self._known]
-            out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
-            if token not in self._known and len(token) >= 5:
-                # The closest spellings only: "Phyongyang" is Pyongyang (95), not Phyongan (89).
-                close = process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=85, limit=3)
-                out += [v for v, score, _ in close if score >= close[0][1] - 3]
-        return [t for t in out if t in self._known and t not in tokens]
+        self._vocabulary()
+        return spelling_variants(query, tokens, self._known, self._sorted_vocabulary)
 
     def scripts(self) -> set[str]:
         """The writing systems of the indexed words ('LATIN', 'HANGUL', 'CJK', 'CYRILLIC'...)."""
         if self._scripts is None:
-            self._scripts = {script_of(word) for word in self._vocabulary()} - {None}
+            self._scripts = scripts_of(self._vocabulary())
         return self._scripts
 
     def _vocabulary(self) -> list[str]:
@@ -126,6 +111,22 @@ class LexicalIndex:
             self._known = self.retriever.vocab_dict if self.size else {}
             self._sorted_vocabulary = sorted(self._known)
         return self._sorted_vocabulary
+
+    def vocabulary(self) -> list[str]:
+        """Every indexed word, sorted (a Milvus store keeps them for the question's spelling variants)."""
+        return list(self._vocabulary())
+
+    def search(
+        self, query: str, n: int, allowed: np.ndarray | None = None, also=(), variants: bool = False
+    ) -> LexicalHits:
+        """The lexical seam (see rag.store.LexicalSearch), over the whole score array of the corpus."""
+        scores = self.scores(query, variants)
+        also = np.asarray(list(also), dtype=np.int64)
+        return LexicalHits(
+            top=self.top(query, n, allowed, scores),
+            scores=dict(zip(also.tolist(), scores[also].tolist())) if len(also) else {},
+            best=float(scores.max()) if len(scores) else 0.0,
+        )
 
     def top(
         self, query: str, n: int, allowed: np.ndarray | None = None, scores: np.ndarray | None = None
@@ -140,6 +141,44 @@ class LexicalIndex:
         top = top[scores[top] > 0]
         values = scores[top].astype(np.float32).tolist()
         return dict(zip((top if ids is None else ids[top]).tolist(), values))
+
+
+@dataclass
+class LexicalHits:
+    """What a lexical search found: the best passages, the scores of the other ids asked about, and
+    the corpus's best score for the question (which makes a score comparable across questions)."""
+
+    top: dict[int, float]
+    scores: dict[int, float]
+    best: float
+
+    def score(self, pid: int) -> float:
+        return self.top.get(pid, self.scores.get(pid, 0.0))
+
+
+def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str]) -> list[str]:
+    """Words of the corpus that a question's names (its capitalised words) may stand for: the
+    country behind an adjective ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt) and, for a name
+    the corpus never uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong, "Phyongyang" ->
+    Pyongyang, "Gangwon" -> Kangwon): Korean names reach English in several romanisations.
+    `known`: a container of the corpus's words; `vocabulary`: the same words as a sorted list."""
+    from rapidfuzz import fuzz, process
+
+    names = set(tokenize([" ".join(re.findall(r"\b[A-Z][a-z]{2,}", query))])[0])
+    out: list[str] = []
+    for token in (t for t in tokens if t in names):
+        # A country's name from its adjective, and back.
+        out += [token + end for end in _COUNTRY_ENDINGS if token + end in known]
+        out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
+        if token not in known and len(token) >= 5:
+            # The closest spellings only: "Phyongyang" is Pyongyang (95), not Phyongan (89).
+            close = process.extract(token, vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=3)
+            out += [v for v, score, _ in close if score >= close[0][1] - 3]
+    return [t for t in out if t in known and t not in tokens]
+
+
+def scripts_of(words) -> set[str]:
+    return {script_of(word) for word in words} - {None}
 
 
 def script_of(text: str) -> str | None:

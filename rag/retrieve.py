@@ -11,11 +11,11 @@ import numpy as np
 from rag.chunk import sentence_spans
 from rag.embed import get_embedder
 from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
-from rag.index import StoredIndex
-from rag.lexical import script_of
+from rag.lexical import LexicalHits, script_of
 from rag.query import Query, parse_query
 from rag.records import Hit, Passage
 from rag.settings import MAX_K, Settings
+from rag.store import open_store
 
 MAX_QUERY_CHARS = 2000
 MMR_POOL = 50  # the top fused passages that MMR re-orders; the rest follow in fused order
@@ -71,7 +71,7 @@ class Filters:
 class Searcher:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.index = StoredIndex(settings.index_dir, settings.model)
+        self.index = open_store(settings, settings.model)
         self.embedder = get_embedder(self.index.manifest.model)
         if settings.reranker:  # loaded now, so that a wrong name fails at start, not at the first question
             from rag.rerank import get_reranker
@@ -94,9 +94,8 @@ class Searcher:
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
         k = parse_k(self.settings.k if k is None else k)
-        # A build file cut short under a running process (a full disk, a stray `truncate`) would be
-        # read through its memory map and kill the process with SIGBUS: a few stat calls first.
-        if damage := self.index.manifest.damage(self.index.path):
+        self.index.refresh()
+        if damage := self.index.problem():
             raise QueryError(f"the index is damaged ({damage}): rebuild it with `rag index --full`")
         size = len(self.index)
         if size == 0:
@@ -111,7 +110,7 @@ class Searcher:
             )
         allowed = None
         if filters is not None and filters.active:
-            allowed = np.asarray(self.index.ids_matching(filters.sources, filters.since, filters.until), dtype="int64")
+            allowed = self.index.select(filters.sources, filters.since, filters.until)
             if not len(allowed):
                 return []
         # Every depth below is fixed, not a multiple of k: the first five results must not depend on
@@ -120,12 +119,12 @@ class Searcher:
         query_vector = self.embedder.encode_query(query)
         scores, ids = self.index.search(query_vector[None, :], n, allowed)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
-        bm25 = self.index.lexical.scores(query, variants=self.settings.spelling_variants)
-        lexical = self.index.lexical.top(query, n, allowed, bm25)
+        found = self.index.lexical.search(query, n, allowed, also=dense, variants=self.settings.spelling_variants)
+        lexical = found.top
         s = self.settings
         method = fusion or s.fusion
         if method == "evidence":
-            evidence = self._evidence(query_vector, list(dict.fromkeys([*dense, *lexical])), bm25)
+            evidence = self._evidence(query_vector, list(dict.fromkeys([*dense, *lexical])), found)
             fused = evidence_scores(evidence)
             dense = dict(zip(evidence.ids, map(float, evidence.passage)))  # every candidate's cosine
         else:
@@ -144,7 +143,7 @@ class Searcher:
         ids: list[int] = []
         shown: list[str] = []
         # Fetch a few more than k: some may repeat text already shown.
-        for passage, pid in zip(self.index.passages(ranked[: k * 3]), ranked[: k * 3]):
+        for passage, pid in zip(self.index.get(ranked[: k * 3]), ranked[: k * 3]):
             key = " ".join(passage.text.casefold().split())
             if any(key in other or other in key for other in shown):
                 continue
@@ -159,17 +158,16 @@ class Searcher:
             self._highlight(query_vector, hits, ids)
         return hits
 
-    def _evidence(self, query_vector: np.ndarray, ids: list[int], bm25: np.ndarray) -> Evidence:
+    def _evidence(self, query_vector: np.ndarray, ids: list[int], found: LexicalHits) -> Evidence:
         """Each candidate's cosine, closest-sentence cosine (from the sentence vectors stored at
         build time; the passage's own cosine for an index without them) and relative BM25 score."""
         passage = self.index.vectors_of(ids) @ query_vector if ids else np.zeros(0, dtype=np.float32)
         sentence = passage.copy()
-        for i, pid in enumerate(ids):
-            vectors = self.index.sentence_vectors(pid)
-            if vectors is not None and len(vectors):
-                sentence[i] = float((vectors @ query_vector).max())
-        top = float(bm25.max()) if len(bm25) else 0.0
-        lexical = bm25[ids] / top if top > 0 else np.zeros(len(ids), dtype=np.float32)
+        for i, best in enumerate(self.index.best_sentences(query_vector, ids)):
+            if best is not None:
+                sentence[i] = best[1]
+        bm25 = np.asarray([found.score(pid) for pid in ids], dtype=np.float32)
+        lexical = bm25 / found.best if found.best > 0 else np.zeros(len(ids), dtype=np.float32)
         return Evidence(ids, passage, sentence, lexical)
 
     def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
@@ -184,7 +182,7 @@ class Searcher:
             extra = [pid for pid in self.index.ids_containing(query.phrases) if pid not in fused]
             pool += extra
             fused.update(dict.fromkeys(extra, 0.0))
-        passages = dict(zip(pool, self.index.passages(pool)))
+        passages = dict(zip(pool, self.index.get(pool)))
         if query.phrases:
             pool = [pid for pid in pool if query.matches_phrases(passages[pid].text)]
         if query.dated:
@@ -198,18 +196,17 @@ class Searcher:
         from rag.rerank import get_reranker
 
         top = ranked[: self.settings.rerank_depth]
-        texts = [p.embedding_text for p in self.index.passages(top)]
+        texts = [p.embedding_text for p in self.index.get(top)]
         return dict(zip(top, map(float, get_reranker(self.settings.reranker).scores(query, texts))))
 
     def _highlight(self, query_vector: np.ndarray, hits: list[Hit], ids: list[int]) -> None:
         """Mark in each hit the sentence closest in meaning to the question: by the sentence
         vectors stored at build time, or, for an index without them, by encoding the sentences now."""
         unscored = []
-        for hit, pid in zip(hits, ids):
+        for hit, best in zip(hits, self.index.best_sentences(query_vector, ids)):
             spans = sentence_spans(hit.passage.text)
-            stored = self.index.sentence_vectors(pid)
-            if stored is not None and len(stored) == len(spans):
-                hit.highlight = spans[int(np.argmax(stored @ query_vector))]
+            if best is not None and best[0] < len(spans):
+                hit.highlight = spans[best[0]]
             else:
                 unscored.append((hit, spans))
         sentences = [hit.passage.text[a:b] for hit, spans in unscored for a, b in spans]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -20,6 +21,8 @@ class Settings:
     index_dir: Path = Path("index")
     corpus: tuple[Path, ...] = (Path("seeds"),)
     upload_dir: Path = Path("uploads")  # documents added in the app are stored here, indexed with the corpus
+    store: str = "faiss"  # faiss (index_dir) | milvus://HOST:PORT | milvus:PATH.db (Milvus Lite); rag.store
+    collection: str = "rag"  # the Milvus alias that names the current build
     model: str = DEFAULT_MODEL
     batch_size: int = 64
     k: int = 5
@@ -66,6 +69,16 @@ class Settings:
         return replace(cls(), **{k: _coerce(k, v) for k, v in values.items()}).validated()
 
     def validated(self) -> Settings:
+        from rag.store import parse_store
+
+        try:
+            parse_store(self.store)
+        except ValueError as err:
+            raise SettingsError(str(err)) from None
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", self.collection or ""):
+            raise SettingsError(
+                f"collection must be letters, digits and underscores (a Milvus name), not {self.collection!r}"
+            )
         if self.fusion not in FUSIONS:
             raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:
