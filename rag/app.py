@@ -17,17 +17,13 @@ from pathlib import Path
 from rag.answer import Answer, answer_question, final_answer
 from rag.build import BuildError, build_index
 from rag.corpus import UploadRejected, Watcher, store_upload
-from rag.index import index_exists
 from rag.llm import chat_client
 from rag.load import SUFFIXES
 from rag.present import answer_json, citation, reference, results_json, score_label
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher, parse_k
 from rag.settings import Settings, SettingsError
-
-# Gradio reports usage to its makers by default; questions about a corpus of scraped pages are the
-# user's business, and the machine may be offline. Nothing leaves unless the user turns it back on.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from rag.store import store_exists, where_index
 
 log = logging.getLogger(__name__)
 TIMELINE_HITS = 50
@@ -220,8 +216,18 @@ def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
     return Filters(sources=tuple(sources or ()), since=since, until=until)
 
 
-def build_app(settings: Settings, mcp: bool = False):
+def _gradio():
+    # Gradio reports usage to its makers by default; questions about a corpus of scraped pages are the
+    # user's business, and the machine may be offline. Nothing leaves unless the user turns it back on.
+    # Set when the app is made (it must precede Gradio's import), never on importing rag.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
+
+    return gr
+
+
+def build_app(settings: Settings, mcp: bool = False):
+    gr = _gradio()
 
     engine = Engine(settings)
 
@@ -352,7 +358,7 @@ def build_app(settings: Settings, mcp: bool = False):
         )
         results = gr.HTML(elem_id="results")
         with gr.Accordion("Index and corpus", open=False):
-            gr.Markdown(f"Corpus: {', '.join(str(p) for p in settings.corpus)} → index: {settings.index_dir}/")
+            gr.Markdown(f"Corpus: {', '.join(str(p) for p in settings.corpus)} → index: {where_index(settings)}")
             audit = gr.Dataframe(
                 audit_rows(engine),
                 headers=["file", "documents", "passages", "skipped because"],
@@ -476,9 +482,9 @@ def launch(
         raise SettingsError("--mcp serves the tools without the login of --auth: use --mcp on 127.0.0.1 without --auth")
     if settings.upload_dir.is_dir() and settings.upload_dir not in settings.corpus:
         settings = replace(settings, corpus=(*settings.corpus, settings.upload_dir))  # earlier uploads
-    built_now = not index_exists(settings.index_dir)
+    built_now = not store_exists(settings)
     if built_now:
-        print(f"No index in {settings.index_dir}/ yet: building it from {', '.join(map(str, settings.corpus))}")
+        print(f"No index in {where_index(settings)} yet: building it from {', '.join(map(str, settings.corpus))}")
         print(build_index(settings).summary())
     demo = build_app(settings, mcp=mcp)
     if watch:
@@ -486,7 +492,7 @@ def launch(
         Watcher(list(settings.corpus), demo.engine.rebuild, catch_up=not built_now).start()
         print(f"Watching {', '.join(map(str, settings.corpus))}: changes are indexed within seconds")
     print(f"Serving on {host}:{port}" + (" with a password" if auth else " (local only, no password)"))
-    import gradio as gr
+    gr = _gradio()
 
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host,

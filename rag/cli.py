@@ -42,13 +42,30 @@ def _settings(**overrides) -> Settings:
         raise click.ClickException(str(err)) from None
 
 
-index_option = click.option(
+_index_option = click.option(
     "--index",
     "index_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Index folder to use [default: index/, or $RAG_INDEX_DIR]. Several corpora can live side by side.",
 )
+_store_option = click.option(
+    "--store",
+    default=None,
+    metavar="faiss|milvus://HOST:PORT|milvus:PATH.db",
+    help="Where the index lives [default: faiss, the --index folder, or $RAG_STORE]: a Milvus server, or a "
+    "Milvus Lite file.",
+)
+_collection_option = click.option(
+    "--collection", default=None, help="Milvus alias of the current build [default: rag, or $RAG_COLLECTION]."
+)
+
+
+def index_option(command):
+    """--index, --store and --collection: where the index is read or written."""
+    return _index_option(_store_option(_collection_option(command)))
+
+
 model_option = click.option(
     "--model",
     default=None,
@@ -56,9 +73,9 @@ model_option = click.option(
 )
 fusion_option = click.option(
     "--fusion",
-    type=click.Choice(["convex", "rrf", "dense", "bm25"]),
+    type=click.Choice(["evidence", "convex", "rrf", "dense", "bm25"]),
     default=None,
-    help="How dense and BM25 rankings combine [default: convex, or $RAG_FUSION]; dense/bm25 use one alone.",
+    help="How dense and BM25 rankings combine [default: evidence, or $RAG_FUSION]; dense/bm25 use one alone.",
 )
 
 reranker_option = click.option(
@@ -104,6 +121,8 @@ def main() -> None:
 def index(
     paths,
     index_dir,
+    store,
+    collection,
     model,
     full,
     text_field,
@@ -123,6 +142,8 @@ def index(
 
     settings = _settings(
         index_dir=index_dir,
+        store=store,
+        collection=collection,
         model=model,
         corpus=list(paths) or None,
         text_field=text_field,
@@ -143,7 +164,7 @@ def index(
     report = build_index(settings, progress=not quiet, full=full)
     click.echo(report.summary(), err=True)
     if not report.up_to_date:
-        click.echo(f"index written to {settings.index_dir}/", err=True)
+        click.echo(f"index written to {report.written_to}", err=True)
     if watch:
         import threading
 
@@ -169,14 +190,16 @@ def index(
 @model_option
 @fusion_option
 @reranker_option
-def search(question, k, as_json, queries, index_dir, model, fusion, reranker) -> None:
+def search(question, k, as_json, queries, index_dir, store, collection, model, fusion, reranker) -> None:
     """Find the passages that answer QUESTION, with citations."""
     from rag.present import dumps, format_hits, results_json
     from rag.retrieve import QueryError, Searcher
 
     if (question is None) == (queries is None):
         raise click.UsageError("give either a QUESTION or --queries FILE")
-    settings = _settings(index_dir=index_dir, model=model, k=k, fusion=fusion, reranker=reranker)
+    settings = _settings(
+        index_dir=index_dir, store=store, collection=collection, model=model, k=k, fusion=fusion, reranker=reranker
+    )
     searcher = Searcher(settings)
     questions = [question] if queries is None else [line.rstrip("\n") for line in queries if line.strip()]
     for text in questions:
@@ -211,7 +234,7 @@ def search(question, k, as_json, queries, index_dir, model, fusion, reranker) ->
 @model_option
 @fusion_option
 @reranker_option
-def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion, reranker) -> None:
+def ask(question, k, as_json, llm_url, llm_model, index_dir, store, collection, model, fusion, reranker) -> None:
     """Answer QUESTION in a few cited sentences above the passages. Without --llm-url the answer
     quotes the passages' best sentences; with it, a language model writes it and each sentence is
     checked against the passages it cites."""
@@ -221,7 +244,15 @@ def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion, rera
     from rag.retrieve import QueryError, Searcher
 
     settings = _settings(
-        index_dir=index_dir, model=model, k=k, fusion=fusion, reranker=reranker, llm_url=llm_url, llm_model=llm_model
+        index_dir=index_dir,
+        store=store,
+        collection=collection,
+        model=model,
+        k=k,
+        fusion=fusion,
+        reranker=reranker,
+        llm_url=llm_url,
+        llm_model=llm_model,
     )
     searcher = Searcher(settings)
     try:
@@ -255,7 +286,9 @@ def ask(question, k, as_json, llm_url, llm_model, index_dir, model, fusion, rera
 @model_option
 @fusion_option
 @reranker_option
-def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fusion, reranker) -> None:
+def eval_command(
+    questions_file, beir_dir, split, as_json, index_dir, store, collection, model, fusion, reranker
+) -> None:
     """Score retrieval on QUESTIONS_FILE (JSONL lines {"q": ..., "a": [...]}): Hit@1/3/5, MRR@10;
     or on a BEIR dataset with --beir DIR."""
     from rag.present import dumps
@@ -264,15 +297,21 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
     if (questions_file is None) == (beir_dir is None):
         raise click.UsageError("give either QUESTIONS_FILE or --beir DIR")
     settings = _settings(
-        index_dir=index_dir, model=model, fusion=fusion, reranker=reranker, corpus=[beir_dir] if beir_dir else None
+        index_dir=index_dir,
+        store=store,
+        collection=collection,
+        model=model,
+        fusion=fusion,
+        reranker=reranker,
+        corpus=[beir_dir] if beir_dir else None,
     )
     if beir_dir is not None:
         from rag.beir import evaluate_split, load_split
         from rag.build import build_index
-        from rag.index import index_exists
+        from rag.store import store_exists
 
         data = load_split(beir_dir, split)
-        if not index_exists(settings.index_dir):
+        if not store_exists(settings):
             click.echo(build_index(settings, [beir_dir / "corpus.jsonl"]).summary(), err=True)
         searcher = Searcher(settings)
         built_from = searcher.index.manifest.inputs
@@ -326,7 +365,7 @@ def eval_command(questions_file, beir_dir, split, as_json, index_dir, model, fus
 @index_option
 @model_option
 @reranker_option
-def app(host, port, corpus, auth, share, watch, mcp, index_dir, model, reranker) -> None:
+def app(host, port, corpus, auth, share, watch, mcp, index_dir, store, collection, model, reranker) -> None:
     """Start the web app (builds the index first if there is none)."""
     import importlib.util
 
@@ -334,7 +373,15 @@ def app(host, port, corpus, auth, share, watch, mcp, index_dir, model, reranker)
 
     if mcp and importlib.util.find_spec("mcp") is None:
         raise click.ClickException("--mcp needs the MCP extra: pip install 'rag-nk[mcp]' (or 'gradio[mcp]')")
-    settings = _settings(index_dir=index_dir, model=model, corpus=list(corpus) or None, auth=auth, reranker=reranker)
+    settings = _settings(
+        index_dir=index_dir,
+        store=store,
+        collection=collection,
+        model=model,
+        corpus=list(corpus) or None,
+        auth=auth,
+        reranker=reranker,
+    )
     credentials = None
     if settings.auth:
         user, colon, password = settings.auth.partition(":")

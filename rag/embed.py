@@ -1,21 +1,19 @@
 """Sentence embeddings: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by
-name or path. Nothing is downloaded at run time: a name that is not on disk is an error."""
+name or path. Nothing is downloaded at run time: a name that is not on disk is an error.
+
+`Embedder` is the seam: what the pipeline needs of a model (`embed_batch`, `dimension`, the query
+and passage prompts of models trained with them, the device). Everything else goes through
+`embed_batch`, so another runtime needs that one call."""
 
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from functools import lru_cache
 
 import numpy as np
 
 from rag.settings import DEFAULT_MODEL
-
-# Model files come from the installed package or a local path; a hub lookup would only time out here.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
 
@@ -35,8 +33,46 @@ def model_location(name: str) -> str:
     return name
 
 
-class Embedder:
-    """Encodes texts to L2-normalised float32 vectors, so inner product is cosine similarity."""
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors, so inner product is cosine similarity."""
+
+    name: str = ""
+    dimension: int = 0
+    device: str = "cpu"
+    query_prompt: str = ""  # put before a question, for models trained so ("query: " for E5)
+    passage_prompt: str = ""  # put before a passage ("passage: ")
+
+    @abstractmethod
+    def embed_batch(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """One normalised vector per text, as given (no prompt added)."""
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Passages' vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.embed_batch([self.passage_prompt + t for t in texts], batch_size, progress)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed_batch([self.query_prompt + t for t in texts])
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode_queries([text])[0]
+
+    def encode_with_sentences(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and one vector per sentence (`spans`: each text's sentence character
+        spans). Here each sentence is embedded on its own; a model that exposes its token
+        embeddings reads them in the context of the whole text instead (below)."""
+        vectors = self.encode(texts, batch_size, progress)
+        flat = [text[a:b] for text, own in zip(texts, spans) for a, b in own]
+        pooled = self.encode(flat, batch_size) if flat else np.zeros((0, self.dimension), dtype=np.float32)
+        bounds = np.cumsum([0, *map(len, spans)])
+        return vectors, [pooled[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model on the CPU (the default: the bundled all-MiniLM-L6-v2)."""
 
     def __init__(self, name: str = DEFAULT_MODEL):
         self.name = name
@@ -44,8 +80,12 @@ class Embedder:
         self.dimension = int(
             (getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)()
         )
+        prompts = getattr(self.model, "prompts", None) or {}
+        self.query_prompt = prompts.get("query", "")
+        self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
+        self.device = str(self.model.device)
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def embed_batch(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.model.encode(
@@ -57,19 +97,18 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
-
     def encode_with_sentences(
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64, progress: bool = False
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each text's vector and, from the same forward pass, one vector per sentence: the mean of
         the sentence's token embeddings, read in the context of the whole text ("late chunking",
         Günther et al. 2024). Sentence-level evidence then costs no second encoding at search time.
-        `spans` are each text's sentence character spans; a sentence beyond the model's length
-        limit gets a zero vector."""
+        A sentence beyond the model's length limit gets a zero vector."""
         from tqdm.auto import tqdm
 
+        shift = len(self.passage_prompt)
+        texts = [self.passage_prompt + t for t in texts]
+        spans = [[(a + shift, b + shift) for a, b in own] for own in spans]
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batch with less padding
@@ -107,6 +146,10 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=2)
 def _load(location: str):
+    # Model files come from the installed package or a local path; a hub lookup would only time out
+    # here. Set when a model is first loaded, not on import: importing rag changes nothing.
+    for name, value in _OFFLINE.items():
+        os.environ.setdefault(name, value)
     from sentence_transformers import SentenceTransformer
 
     return load_local(SentenceTransformer, location, "embedding model")
@@ -124,7 +167,16 @@ def load_local(model_class, location: str, what: str):
         ) from None
 
 
+_OFFLINE = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
 @lru_cache(maxsize=2)
 def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
     """The one cached model per name, shared by the CLI, the app and the tests."""
-    return Embedder(name)
+    return SentenceTransformerEmbedder(name)

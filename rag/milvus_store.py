@@ -18,6 +18,7 @@ words on both stores make their BM25 rankings agree.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -164,10 +165,8 @@ def write_collection(
             client.alter_alias(real, alias)
     except Exception as err:
         for name in made:
-            try:
+            with contextlib.suppress(Exception):
                 client.drop_collection(name)
-            except Exception:
-                pass
         client.close()
         raise IndexWriteError(
             f"cannot write the new build into Milvus at {address.uri} ({_one_line(err)}); the previous build is kept"
@@ -183,8 +182,8 @@ def _create(client, real: str, dimension: int, index: tuple[str, dict], made: li
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
-    schema.add_field("lexical", DataType.VARCHAR, max_length=TEXT_LIMIT, enable_analyzer=True,
-                     analyzer_params={"tokenizer": "standard"})  # fmt: skip
+    analyzer = {"tokenizer": "standard"}  # on words rag's tokenizer already split, stopped and stemmed
+    schema.add_field("lexical", DataType.VARCHAR, max_length=TEXT_LIMIT, enable_analyzer=True, analyzer_params=analyzer)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     for name in ("text", "source", "title", "section", "url"):
         schema.add_field(name, DataType.VARCHAR, max_length=TEXT_LIMIT)
@@ -195,14 +194,15 @@ def _create(client, real: str, dimension: int, index: tuple[str, dict], made: li
     schema.add_field("also_in", DataType.JSON)
     schema.add_field("files", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4096, max_length=4096)
     schema.add_function(
-        Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["lexical"],
-                 output_field_names=["sparse"])  # fmt: skip
+        Function(
+            name="bm25", function_type=FunctionType.BM25, input_field_names=["lexical"], output_field_names=["sparse"]
+        )
     )
     params = client.prepare_index_params()
     params.add_index("vector", index_type=index[0], metric_type="IP", params=index[1])
     # k1 and b as bm25s uses them (Lucene's scoring), so both stores score alike.
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                     params={"bm25_k1": 1.5, "bm25_b": 0.75})  # fmt: skip
+    bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
     client.create_collection(real, schema=schema, index_params=params)
     made.append(real)
 
@@ -275,10 +275,8 @@ def _drop_old_builds(client, alias: str, keep: set[str | None]) -> None:
     builds = {n for n in client.list_collections() if n.startswith(alias + "_") and _STAMP.search(n)}
     for name in builds - keep:
         for table in (name, f"{name}_sentences", f"{name}_side"):
-            try:
+            with contextlib.suppress(Exception):
                 client.drop_collection(table)
-            except Exception:
-                pass
 
 
 # --- searching ---------------------------------------------------------------------------------
@@ -412,8 +410,8 @@ class MilvusStore:
 
     def vectors_by_hash(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
         sentences: dict[int, list] = {}
-        for row in sorted(self._rows(f"{self.real}_sentences", ["passage", "position", "vector"]),
-                          key=lambda r: (r["passage"], r["position"])):  # fmt: skip
+        rows = self._rows(f"{self.real}_sentences", ["passage", "position", "vector"])
+        for row in sorted(rows, key=lambda r: (r["passage"], r["position"])):
             sentences.setdefault(int(row["passage"]), []).append(row["vector"])
         dim = self.manifest.dimension
         out = {}
@@ -422,11 +420,13 @@ class MilvusStore:
             out[passage_hash(_passage(row).embedding_text)] = (np.asarray(row["vector"], dtype=np.float32), mine)
         return out
 
-    def _rows(self, name: str, fields: list[str]) -> Iterable[dict]:
-        iterator = self.client.query_iterator(name, batch_size=1000, filter="", output_fields=fields)
-        while batch := iterator.next():
-            yield from batch
-        iterator.close()
+    def _rows(self, name: str, fields: list[str], page: int = 1000) -> Iterable[dict]:
+        """Every row, a page of ids at a time (a build numbers its rows 0, 1, 2...; pymilvus's
+        query_iterator needs a timestamp service that Milvus Lite lacks)."""
+        start = 0
+        while rows := self.client.query(name, filter=f"id >= {start} and id < {start + page}", output_fields=fields):
+            yield from rows
+            start += page
 
     def sources(self) -> list[str]:
         return sorted({f.source for f in self.manifest.files if not f.skipped})
@@ -475,7 +475,8 @@ class MilvusLexical:
             return LexicalHits({}, {}, 0.0)
         words = " ".join(tokens)
         top = self._bm25(words, n, allowed.expression if allowed is not None else "")
-        best = max(top.values(), default=0.0) if allowed is None else max(self._bm25(words, 1, "").values(), default=0.0)
+        overall = top if allowed is None else self._bm25(words, 1, "")  # the best score of the whole corpus
+        best = max(overall.values(), default=0.0)
         rest = [int(i) for i in also if int(i) not in top]
         scores = self._bm25(words, len(rest), f"id in {rest}") if rest else {}
         return LexicalHits(top, scores, best)

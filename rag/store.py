@@ -107,9 +107,14 @@ def parse_store(value: str) -> StoreAddress:
             return StoreAddress("milvus", scheme + (host if ":" in host else host + ":19530"))
     if text.startswith("milvus:") and len(text) > len("milvus:"):
         return StoreAddress("milvus", text[len("milvus:") :])
-    raise ValueError(
-        f"store must be faiss, milvus://HOST:PORT or milvus:PATH.db (Milvus Lite), not {value!r}"
-    )
+    raise ValueError(f"store must be faiss, milvus://HOST:PORT or milvus:PATH.db (Milvus Lite), not {value!r}")
+
+
+def where_index(settings: Settings) -> str:
+    """Where the index is, in words: the folder, or the Milvus collection."""
+    if parse_store(settings.store).kind == "milvus":
+        return f"{settings.store} (collection {settings.collection})"
+    return f"{settings.index_dir}/"
 
 
 def open_store(settings: Settings, model: str | None = None) -> VectorStore:

@@ -47,3 +47,56 @@ def searcher(seed_index):
 
     settings, _ = seed_index
     return Searcher(settings)
+
+
+@pytest.fixture(scope="session")
+def milvus_seed_index(corpus_dir, tmp_path_factory):
+    """(settings, build report) for the same seeds built into a Milvus Lite database (in-process)."""
+    from rag.build import build_index
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp("milvus")
+    settings = Settings.from_env(
+        environ={}, index_dir=root / "index", corpus=[corpus_dir / "seeds"], store=f"milvus:{root / 'rag.db'}"
+    )
+    return settings, build_index(settings, progress=False)
+
+
+@pytest.fixture(scope="session")
+def milvus_searcher(milvus_seed_index):
+    from rag.retrieve import Searcher
+
+    return Searcher(milvus_seed_index[0])
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A Milvus Lite gRPC server in its own process on 127.0.0.1, reached as a Milvus cluster is:
+    its `milvus://127.0.0.1:PORT` address."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path_factory.mktemp("milvus-server")
+    log = (data / "server.log").open("w")
+    command = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db"), "--host", "127.0.0.1"]
+    server = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert server.poll() is None, (data / "server.log").read_text()
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("the Milvus Lite server did not start within 60 s")
+    yield f"milvus://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
