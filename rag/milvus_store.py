@@ -55,7 +55,11 @@ def _connect(address: StoreAddress):
     from pymilvus import MilvusClient
 
     try:
-        return MilvusClient(uri=address.uri)
+        # pymilvus pings every 10 s even while idle; a gRPC server that keeps gRPC's default policy
+        # (Milvus Lite's) answers "too many pings" and drops the connection of an app left idle a
+        # minute. Pinging only during calls, at the default's 5-minute floor, suits every server.
+        keepalive = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": False}
+        return MilvusClient(uri=address.uri, token=address.token or "", grpc_options=keepalive)
     except Exception as err:  # grpc, connection refused, a Lite file in use...
         raise IndexUnusable(
             f"cannot reach Milvus at {address.uri} ({_one_line(err)}): start it, or point RAG_STORE elsewhere"
@@ -157,6 +161,7 @@ def write_collection(
         side += _parts("manifest", json.dumps(asdict(manifest)))  # last: a build without it is not whole
         _insert(client, f"{real}_side", [{"id": i, "dummy": [0.0, 0.0], **row} for i, row in enumerate(side)])
         for name in made:
+            client.flush(name)  # sealed and indexed before any search is pointed at it
             client.load_collection(name)
         before = _target(client, alias)
         if before is None:
@@ -203,7 +208,8 @@ def _create(client, real: str, dimension: int, index: tuple[str, dict], made: li
     # k1 and b as bm25s uses them (Lucene's scoring), so both stores score alike.
     bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
-    client.create_collection(real, schema=schema, index_params=params)
+    # Strong consistency: a search right after the alias switch sees every row of the build.
+    client.create_collection(real, schema=schema, index_params=params, consistency_level="Strong")
     made.append(real)
 
     schema = client.create_schema(auto_id=False)

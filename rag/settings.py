@@ -23,6 +23,7 @@ class Settings:
     upload_dir: Path = Path("uploads")  # documents added in the app are stored here, indexed with the corpus
     store: str = "faiss"  # faiss (index_dir) | milvus://HOST:PORT | milvus:PATH.db (Milvus Lite); rag.store
     collection: str = "rag"  # the Milvus alias that names the current build
+    milvus_token: str | None = field(default=None, repr=False)  # USER:PASSWORD or API key (RAG_MILVUS_TOKEN)
     model: str = DEFAULT_MODEL
     batch_size: int = 64
     k: int = 5

@@ -13,7 +13,7 @@ Milvus Lite file). The build writes through `write_build`, the search reads thro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -90,6 +90,7 @@ class VectorStore(Protocol):
 class StoreAddress:
     kind: str  # "faiss" | "milvus"
     uri: str = ""  # for Milvus: what MilvusClient takes (http://HOST:PORT, or a Lite database path)
+    token: str | None = field(default=None, repr=False)  # Milvus "USER:PASSWORD" or API key
 
     @property
     def lite(self) -> bool:
@@ -105,9 +106,13 @@ def parse_store(value: str) -> StoreAddress:
         if text.startswith(prefix) and len(text) > len(prefix):
             host = text[len(prefix) :].rstrip("/")
             return StoreAddress("milvus", scheme + (host if ":" in host else host + ":19530"))
-    if text.startswith("milvus:") and len(text) > len("milvus:"):
+    if text.startswith("milvus:") and len(text) > len("milvus:") and not text.startswith(("milvus://", "milvus+")):
         return StoreAddress("milvus", text[len("milvus:") :])
     raise ValueError(f"store must be faiss, milvus://HOST:PORT or milvus:PATH.db (Milvus Lite), not {value!r}")
+
+
+def store_address(settings: Settings) -> StoreAddress:
+    return replace(parse_store(settings.store), token=settings.milvus_token)
 
 
 def where_index(settings: Settings) -> str:
@@ -119,7 +124,7 @@ def where_index(settings: Settings) -> str:
 
 def open_store(settings: Settings, model: str | None = None) -> VectorStore:
     """The current build of the configured store, checked against `model` when given."""
-    address = parse_store(settings.store)
+    address = store_address(settings)
     if address.kind == "milvus":
         from rag.milvus_store import MilvusStore
 
@@ -131,7 +136,7 @@ def open_store(settings: Settings, model: str | None = None) -> VectorStore:
 
 def store_exists(settings: Settings) -> bool:
     """Whether the configured store holds a build to search."""
-    address = parse_store(settings.store)
+    address = store_address(settings)
     if address.kind == "milvus":
         from rag.milvus_store import build_exists
 
@@ -144,7 +149,7 @@ def store_exists(settings: Settings) -> bool:
 def current_manifest(settings: Settings) -> Manifest | None:
     """The manifest of the current build when it is whole, without opening the index (None: no
     usable build; look closer)."""
-    address = parse_store(settings.store)
+    address = store_address(settings)
     if address.kind == "milvus":
         from rag.milvus_store import read_manifest
 
@@ -164,7 +169,7 @@ def write_build(
 ) -> str:
     """Write a complete new build into the configured store and make it the current one in one step;
     a search sees the old build or the new one, never half of one. Returns where it was written."""
-    address = parse_store(settings.store)
+    address = store_address(settings)
     if address.kind == "milvus":
         from rag.milvus_store import write_collection
 

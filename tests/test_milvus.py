@@ -70,6 +70,12 @@ def test_filters_become_milvus_expressions(searcher, milvus_searcher):
                 assert hit.passage.date and hit.passage.date <= filters.until
 
 
+def test_the_first_five_results_do_not_depend_on_k(milvus_searcher):
+    for question in QUESTIONS[::4]:
+        first = [[h.passage.hash for h in milvus_searcher.search(question, k=k, highlight=False)][:5] for k in (5, 50)]
+        assert first[0] == first[1], question
+
+
 def test_quoted_phrase_and_korean_question_as_with_faiss(searcher, milvus_searcher):
     question = '"test ride" passenger train'
     assert [h.passage.location for h in searcher.search(question)] == [
@@ -182,3 +188,31 @@ def test_store_setting_is_validated():
         Settings.from_env(environ={"RAG_STORE": "postgres://x"})
     with pytest.raises(SettingsError, match="collection must be"):
         Settings.from_env(environ={"RAG_COLLECTION": "bad-name"})
+
+
+def test_two_app_processes_serve_one_collection_and_follow_a_rebuild(milvus_server, corpus_dir, tmp_path):
+    from gradio_client import Client
+
+    from .running import running_app
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir / "seeds", corpus)
+    settings = Settings.from_env(
+        environ={}, store=milvus_server, collection="apps", index_dir=tmp_path / "index", corpus=[corpus]
+    )
+    build_index(settings, progress=False)
+    env = {"RAG_STORE": milvus_server, "RAG_COLLECTION": "apps"}
+    question = "Which district does the new tram line reach?"
+    with (
+        running_app(tmp_path / "a", tmp_path / "a.log", env=env) as (first, _),
+        running_app(tmp_path / "b", tmp_path / "b.log", env=env) as (second, _),
+    ):
+        answers = [Client(url, verbose=False).predict(question, 3, api_name="/search") for url in (first, second)]
+        assert answers[0] == answers[1] and answers[0]["results"]
+        # A build from elsewhere (here the CLI's code path) swaps the alias; neither app restarts.
+        (corpus / "tram.txt").write_text("Pyongyang opened a new tram line to the Ryomyong Street district in May.\n")
+        build_index(settings, progress=False)
+        for url in (first, second):
+            top = Client(url, verbose=False).predict(question, 3, api_name="/search")["results"][0]
+            assert top["source"].endswith("tram.txt"), top
+    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())  # no index on disk

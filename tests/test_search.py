@@ -13,6 +13,13 @@ from .conftest import REPO
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(params=["faiss", "milvus"])
+def searcher(request, searcher):
+    """Every search test here runs on both stores: the FAISS folder and Milvus (Lite, in-process)."""
+    return searcher if request.param == "faiss" else request.getfixturevalue("milvus_searcher")
+
+
 PARAPHRASED = [
     ("Which company made an antivirus program?", "Jiu Economic Technology Development Company"),
     ("Who went on a test ride of the passenger train to North Korea?", "trial run of passenger train"),
@@ -56,8 +63,10 @@ def test_highlight_marks_the_answering_sentence(searcher):
 
 def test_highlight_comes_from_the_index_without_encoding_sentences(searcher, monkeypatch):
     calls = []
-    encode = searcher.embedder.encode
-    monkeypatch.setattr(searcher.embedder, "encode", lambda texts, *a, **kw: calls.append(len(texts)) or encode(texts))
+    encode = searcher.embedder.embed_batch  # every encoding goes through it
+    monkeypatch.setattr(
+        searcher.embedder, "embed_batch", lambda texts, *a, **kw: calls.append(len(texts)) or encode(texts)
+    )
     hits = searcher.search("When did the cruise missile launching drill take place?", k=5)
     assert calls == [1]  # the question alone
     assert all(h.highlight for h in hits)
