@@ -4,7 +4,7 @@ The Python API, in three lines:
 
     import rag
     index = rag.open_index("index/")          # or rag.open_index(store="milvus://host:19530")
-    hits = index.search("Which North Korean company made antivirus software?", k=5)
+    hits = index.search("Which company made an antivirus program?", k=5)
 
 Each `Hit` holds its `passage` (text, source file, lines, date, url, where else it appears), its
 score, its rank and the span of its best sentence. `rag.build_index` builds or refreshes an index.

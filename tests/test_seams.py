@@ -94,7 +94,7 @@ def test_store_addresses(value, kind, uri):
 
 @pytest.mark.parametrize("value", ["milvus://", "milvus:", "sqlite:///x", "redis://host"])
 def test_bad_store_addresses_say_what_is_accepted(value):
-    with pytest.raises(ValueError, match="store must be faiss, milvus://HOST:PORT or milvus:PATH.db"):
+    with pytest.raises(ValueError, match=r"store must be faiss, milvus://HOST:PORT or milvus:PATH\.db"):
         parse_store(value)
 
 
@@ -116,7 +116,7 @@ def test_the_readme_three_lines_work_with_str_and_path(seed_index):
     settings, _ = seed_index
     for path in (str(settings.index_dir), Path(settings.index_dir)):
         index = rag.open_index(path)
-        hits = index.search("Which North Korean company made antivirus software?", k=5)
+        hits = index.search("Which company made an antivirus program?", k=5)
         assert len(hits) == 5 and "Jiu" in " ".join(h.passage.text for h in hits)
         assert hits[0].rank == 1 and hits[0].passage.location
         index.close()
