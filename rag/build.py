@@ -78,7 +78,7 @@ def build_index(
     if settings.faiss_index not in FAISS_KINDS:
         raise BuildError(f"faiss_index must be one of {', '.join(FAISS_KINDS)}, not {settings.faiss_index!r}")
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with _build_lock(settings.index_dir):
+    with _build_lock(settings.index_dir), _on_ray(settings.ray):
         root = corpus_root(paths)
         report = BuildReport()
         if not full:
@@ -185,9 +185,15 @@ def _chunk_corpus(
     known = {f.source: f for f in previous.manifest.files} if previous else {}
     chunks: dict[str, list[Passage]] = {}
     fresh: dict[str, list[Document]] = {}
-    for path in tqdm(list(iter_files(paths)), desc="Reading", unit="file", disable=not progress):
-        source = source_name(path, root)
-        entry, documents = _read_file(path, source, root, fields, known.get(source), settings.max_file_mb)
+    sources = {path: source_name(path, root) for path in iter_files(paths)}
+    calls = [(path, source, root, fields, known.get(source), settings.max_file_mb) for path, source in sources.items()]
+    if settings.ray:
+        from rag.distributed import map_files
+
+        read = map_files(_read_file, calls)
+    else:
+        read = (_read_file(*call) for call in tqdm(calls, desc="Reading", unit="file", disable=not progress))
+    for (entry, documents), source in zip(read, sources.values()):
         report.files.append(entry)
         if documents is None:  # unchanged since the last build
             chunks[source] = previous.file_chunks(source)
@@ -203,23 +209,38 @@ def _chunk_corpus(
         recurring, glued = set(previous.manifest.recurring_lines), dict(previous.manifest.glued_words)
     glued |= learn_glued(text for doc in fresh_documents for text in (doc.title or "", *(x.text for x in doc.lines)))
     entries = {entry.source: entry for entry in report.files}
-    for source, documents in fresh.items():
-        try:
-            chunks[source] = [
-                p
-                for doc in documents
-                for p in chunk_document(
-                    replace(doc, title=mend(doc.title or "", glued) or None), clean_document(doc, recurring, glued)
-                )
-            ]
-        except Exception as err:  # whatever one file holds, the rest is indexed
-            chunks[source] = []
-            entries[source].skipped = f"cannot be cleaned: {one_line(err)}"
+    calls = [(documents, recurring, glued) for documents in fresh.values()]
+    if settings.ray:
+        from rag.distributed import map_files
+
+        chunked = map_files(_chunk_file, calls)
+    else:
+        chunked = [_chunk_file(*call) for call in calls]
+    for source, (passages, error) in zip(fresh, chunked):
+        chunks[source] = passages
+        if error:
+            entries[source].skipped = error
     for entry in report.files:
         entry.passages = len(chunks.get(entry.source, []))
         if not entry.passages and not entry.skipped:
             entry.skipped = "no readable text left after cleaning"
     return chunks, recurring, glued
+
+
+def _chunk_file(
+    documents: list[Document], recurring: set[str], glued: dict[str, str]
+) -> tuple[list[Passage], str | None]:
+    """A file's passages, or none and why: whatever one file holds, the rest is indexed."""
+    try:
+        return [
+            p
+            for doc in documents
+            for p in chunk_document(
+                replace(doc, title=mend(doc.title or "", glued) or None), clean_document(doc, recurring, glued)
+            )
+        ], None
+    except Exception as err:
+        return [], f"cannot be cleaned: {one_line(err)}"
 
 
 def _read_file(
@@ -278,15 +299,23 @@ def _embed(
     cached = previous.vectors_by_hash() if previous else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
     todo = [i for i, key in enumerate(keys) if key not in cached or cached[key][1] is None]
-    if todo or previous is None:
+    texts = [passages[i].embedding_text for i in todo]
+    spans = [_sentence_spans_in_embedding_text(passages[i]) for i in todo]
+    if todo and settings.ray:
+        from rag.distributed import embed_on_ray
+
+        try:
+            fresh, fresh_sentences = embed_on_ray(settings.model, texts, spans, settings.batch_size, progress)
+        except Exception as err:  # a cluster gone, a node lost beyond Ray's retries
+            raise BuildError(
+                f"the Ray build failed ({one_line(err)}): the previous index is kept; check the cluster "
+                "(`ray status`) and run `rag index` again"
+            ) from None
+        dimension = fresh.shape[1]
+    elif todo or previous is None:
         embedder = get_embedder(settings.model)
         dimension = embedder.dimension
-        fresh, fresh_sentences = embedder.encode_with_sentences(
-            [passages[i].embedding_text for i in todo],
-            [_sentence_spans_in_embedding_text(passages[i]) for i in todo],
-            settings.batch_size,
-            progress=progress,
-        )
+        fresh, fresh_sentences = embedder.encode_with_sentences(texts, spans, settings.batch_size, progress=progress)
     else:
         dimension = previous.manifest.dimension
     vectors = np.zeros((len(passages), dimension), dtype=np.float32)
@@ -317,6 +346,26 @@ def merge_duplicates(passages: list[Passage]) -> list[Passage]:
             first.also_in.append(passage.location)
             first.date = first.date or passage.date
     return list(by_hash.values())
+
+
+@contextmanager
+def _on_ray(address: str | None) -> Iterator[None]:
+    if not address:
+        yield
+        return
+    from rag.distributed import ray_cluster
+
+    try:
+        cluster = ray_cluster(address)
+        cluster.__enter__()
+    except ImportError:
+        raise BuildError("--ray needs Ray: pip install 'rag-nk[ray]'") from None
+    except Exception as err:  # no cluster at that address
+        raise BuildError(f"cannot join the Ray cluster {address!r} ({one_line(err)}): is it running?") from None
+    try:
+        yield
+    finally:
+        cluster.__exit__(None, None, None)
 
 
 @contextmanager

@@ -116,6 +116,16 @@ def main() -> None:
     default=None,
     help="Passages above which auto switches to approximate search [default: 50000, or $RAG_ANN_THRESHOLD].",
 )
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="auto",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Read and embed on a Ray cluster: auto (the running one, the default of a bare --ray), local "
+    "(start one here), or ray://HOST:10001 [or $RAG_RAY]. Needs pip install 'rag-nk[ray]'.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.option("--watch", is_flag=True, help="Keep running: re-index within seconds whenever corpus files change.")
 def index(
@@ -132,6 +142,7 @@ def index(
     batch_size,
     faiss_index,
     ann_threshold,
+    ray_address,
     quiet,
     watch,
 ) -> None:
@@ -153,6 +164,7 @@ def index(
         batch_size=batch_size,
         faiss_index=faiss_index,
         ann_threshold=ann_threshold,
+        ray=ray_address,
     )
     if watch:
         from rag.corpus import Watcher

@@ -74,9 +74,9 @@ class Embedder(ABC):
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model on the CPU (the default: the bundled all-MiniLM-L6-v2)."""
 
-    def __init__(self, name: str = DEFAULT_MODEL):
+    def __init__(self, name: str = DEFAULT_MODEL, device: str = "cpu"):
         self.name = name
-        self.model = _load(model_location(name))
+        self.model = _load(model_location(name), device)
         self.dimension = int(
             (getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)()
         )
@@ -145,21 +145,21 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=2)
-def _load(location: str):
+def _load(location: str, device: str = "cpu"):
     # Model files come from the installed package or a local path; a hub lookup would only time out
     # here. Set when a model is first loaded, not on import: importing rag changes nothing.
     for name, value in _OFFLINE.items():
         os.environ.setdefault(name, value)
     from sentence_transformers import SentenceTransformer
 
-    return load_local(SentenceTransformer, location, "embedding model")
+    return load_local(SentenceTransformer, location, "embedding model", device)
 
 
-def load_local(model_class, location: str, what: str):
-    """A sentence-transformers model (or cross-encoder) from disk, on the CPU; a one-line ModelError
-    when it is not there, since nothing may be downloaded."""
+def load_local(model_class, location: str, what: str, device: str = "cpu"):
+    """A sentence-transformers model (or cross-encoder) from disk, on the CPU unless told; a one-line
+    ModelError when it is not there, since nothing may be downloaded."""
     try:
-        return model_class(location, device="cpu")
+        return model_class(location, device=device)
     except (OSError, ValueError) as err:
         raise ModelError(
             f"cannot load {what} {location!r}: give a local folder of a sentence-transformers "

@@ -24,6 +24,7 @@ class Settings:
     store: str = "faiss"  # faiss (index_dir) | milvus://HOST:PORT | milvus:PATH.db (Milvus Lite); rag.store
     collection: str = "rag"  # the Milvus alias that names the current build
     milvus_token: str | None = field(default=None, repr=False)  # USER:PASSWORD or API key (RAG_MILVUS_TOKEN)
+    ray: str | None = None  # build on Ray: local | auto | ray://HOST:10001 (rag.distributed); None: here
     model: str = DEFAULT_MODEL
     batch_size: int = 64
     k: int = 5
