@@ -1,10 +1,13 @@
 """The two stores side by side: the FAISS folder and Milvus Lite, on the seeds and the KCNA records.
 
 For each corpus: build time into each store, bytes on disk per passage, and on the tune questions
-the top-5 overlap (target >= 95%), Hit@1 / MRR@10 and query p50 / p95 of each. Then the paper
-figure for 1M / 10M / 100M passages, from the bytes measured here.
+the top-5 overlap (target >= 95%), Hit@1 / MRR@10 and query p50 / p95 of each.
 
-    .venv/bin/python bench/scale.py [--corpus seeds|kcna|both]
+With --ray: a full build of the KCNA records here and on Ray (a local Ray instance on the same
+cores: the overhead ratio, target <= 1.25x), the per-actor throughput, and from it the projected
+wall time of 30M passages on N CPU or GPU nodes.
+
+    .venv/bin/python bench/scale.py [--corpus seeds|kcna|both] [--ray]
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def timed_searches(searcher: Searcher, questions: list[str]) -> tuple[list[list[
         started = time.perf_counter()
         hits = searcher.search(question, k=5)
         times.append((time.perf_counter() - started) * 1000)
-        tops.append([h.passage.location for h in hits])
+        tops.append([h.passage.hash for h in hits])  # a record's passages share one location
     return tops, times
 
 
@@ -78,10 +81,47 @@ def compare(name: str, corpus: Path, questions_file: Path) -> dict:
     return row
 
 
+# all-MiniLM-L6-v2 encodes 14,200 sentences/s on a V100 (sbert.net, "Pretrained Models" table); our
+# passages are ~150 words against a sentence's ~15, so a quarter of that is assumed per GPU.
+GPU_PASSAGES_PER_S = 14_200 / 4
+
+
+def ray_overhead() -> None:
+    import shutil
+
+    from common import KCNA
+
+    base = built_index("kcna", KCNA)[0]
+    timings = {}
+    for label, ray in (("local", None), ("ray", "local")):
+        settings = replace(base, index_dir=WORK / f"kcna-build-{label}", ray=ray)
+        shutil.rmtree(settings.index_dir, ignore_errors=True)
+        started = time.perf_counter()
+        report = build_index(settings, progress=False, full=True)
+        timings[label] = time.perf_counter() - started
+        passages = report.passages
+    import os
+
+    actors = os.cpu_count() or 1
+    rate = passages / timings["ray"]
+    print(f"\nKCNA records, {passages} passages, full build (read, chunk, embed, write):")
+    print(f"  local {timings['local']:.1f} s   Ray ({actors} actors, local instance) {timings['ray']:.1f} s   "
+          f"overhead {timings['ray'] / timings['local']:.2f}x (target <= 1.25x)")  # fmt: skip
+    print(f"  throughput {rate:.1f} passages/s, {rate / actors:.1f} per actor (one CPU each)")
+    print("  projected wall time for 30M passages (embedding-bound, linear in actors):")
+    for nodes in (1, 8, 32, 128):
+        cpu_days = 30e6 / (rate / actors * 16 * nodes) / 86400
+        gpu_hours = 30e6 / (GPU_PASSAGES_PER_S * nodes) / 3600
+        print(f"    {nodes:>3} nodes: 16-CPU nodes {cpu_days:6.2f} days   1-GPU nodes {gpu_hours:6.2f} h")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", choices=["seeds", "kcna", "both"], default="both")
+    parser.add_argument("--corpus", choices=["seeds", "kcna", "both", "none"], default="both")
+    parser.add_argument("--ray", action="store_true", help="also time a Ray build of the KCNA records")
     args = parser.parse_args()
+    if args.ray:
+        ray_overhead()
     sets = [s for s in DEV_SETS if args.corpus in (s[0], "both")]
     print(f"{'corpus':<7} {'store':<12} {'passages':>8} {'build s':>8} {'disk B/passage':>15} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'Hit@1':>6} {'MRR':>6}  top-5 overlap")  # fmt: skip

@@ -101,6 +101,7 @@ def test_a_node_lost_mid_build_leaves_the_previous_index_serving(two_nodes, corp
     cluster.remove_node(worker)  # its raylet and every worker on it are killed
     thread.join(timeout=600)
     assert not thread.is_alive()
+    print("after the node was lost:", outcome.get("error") or "the build finished")  # shown with -s
     # Either Ray restarted the lost actor on the other node and the build finished, or it failed with
     # one clear line; in both cases the index serves what it served, or the whole new build.
     if "error" in outcome:
