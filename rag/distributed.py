@@ -100,7 +100,7 @@ def embed_on_ray(
         fn_constructor_kwargs={"model": model, "batch_size": batch_size, "device": device},
         batch_size=batch_size * 2,
         batch_format="numpy",
-        concurrency=pool,
+        compute=ray.data.ActorPoolStrategy(size=pool),
         **per_actor,
     )
     vectors: np.ndarray | None = None
