@@ -1,4 +1,5 @@
-"""The index on disk: a folder of plain files, swapped in atomically.
+"""The index on disk, the default store (rag.store.VectorStore): a folder of plain files, swapped
+in atomically.
 
     INDEX_DIR/current -> builds/<stamp>/      (a symlink, replaced in one rename)
     builds/<stamp>/manifest.json              model, dimension, chunker version, corpus files and hashes
