@@ -145,9 +145,9 @@ def write_collection(
         _create(client, real, manifest.dimension, index, made)
         words: set[str] = set()
         for start in range(0, len(passages), BATCH):
+            batch = range(start, min(start + BATCH, len(passages)))
             rows = []
-            for i in range(start, min(start + BATCH, len(passages))):
-                tokens = tokenize([passages[i].embedding_text])[0]
+            for i, tokens in zip(batch, tokenize([passages[i].embedding_text for i in batch])):
                 words.update(tokens)
                 rows.append(_passage_row(i, passages[i], vectors[i], " ".join(tokens)))
             client.insert(real, rows)
@@ -245,7 +245,7 @@ def _plain(passage: Passage) -> dict:
 
 
 def _passage_row(pid: int, passage: Passage, vector: np.ndarray, lexical: str) -> dict:
-    row = {c: getattr(passage, c) for c in _FIELDS}
+    row = _plain(passage)
     row.update(
         id=pid,
         vector=vector.tolist(),
