@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
@@ -306,9 +305,9 @@ def _embed_and_write(
     """Embed the passages that the previous build did not hold (the model is not even loaded when
     there is nothing new) and write the build. Vectors go to disk as they are made (rag.vectors),
     so no stage holds all of them; on Ray into a Milvus server, the workers insert them."""
-    cached = previous.vectors_by_hash() if previous else {}
+    known = previous.reusable() if previous else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
-    reused = [i for i, key in enumerate(keys) if key in cached and cached[key][1] is not None]
+    reused = [i for i, key in enumerate(keys) if key in known]
     todo = sorted(set(range(len(passages))) - set(reused))
     spans = {i: _sentence_spans_in_embedding_text(passages[i]) for i in todo}
     embedder = None
@@ -320,15 +319,16 @@ def _embed_and_write(
         embedder = get_embedder(settings.model)
         manifest.dimension = embedder.dimension
     report.embedded = len(todo)
+    old_ids = {i: known[keys[i]][0] for i in reused}
     server = build_on_server(settings, manifest, len(passages)) if settings.ray and todo else None
     if server is not None:
-        return _insert_on_ray(passages, chunks, manifest, settings, server, todo, spans, cached, keys, reused, progress)
-    counts = [len(spans[i]) if i in spans else len(cached[keys[i]][1]) for i in range(len(passages))]
+        return _insert_on_ray(passages, chunks, manifest, settings, server, previous, old_ids, todo, spans, progress)
+    counts = [len(spans[i]) if i in spans else known[keys[i]][1] for i in range(len(passages))]
+    del known
     vectors = BuildVectors(settings.index_dir, manifest.dimension, counts)
     try:
-        for i in reused:
-            vectors.put([i], cached[keys[i]][0][None, :], [cached[keys[i]][1]])
-        del cached
+        for ids, old_vectors, old_sentences in _reused_vectors(previous, old_ids):
+            vectors.put(ids, old_vectors, old_sentences)
         if todo and settings.ray:
             for batch in _on_ray_or_fail(settings, todo, passages, spans, progress):
                 vectors.put(batch.ids, batch.vectors, batch.sentences)
@@ -346,15 +346,26 @@ def _embed_and_write(
         vectors.close()
 
 
-def _insert_on_ray(passages, chunks, manifest, settings, server, todo, spans, cached, keys, reused, progress) -> str:
+REUSE_BLOCK = 256  # passages whose vectors are read from the previous build at a time
+
+
+def _reused_vectors(previous: VectorStore | None, old_ids: dict[int, int]):
+    """(ids in this build, their vectors, their sentence vectors), read from the previous build a
+    block at a time."""
+    mine = list(old_ids)
+    for start in range(0, len(mine), REUSE_BLOCK):
+        ids = mine[start : start + REUSE_BLOCK]
+        theirs = [old_ids[i] for i in ids]
+        yield ids, previous.vectors_of(theirs), previous.sentence_vectors_of(theirs)
+
+
+def _insert_on_ray(passages, chunks, manifest, settings, server, previous, old_ids, todo, spans, progress) -> str:
     """A Ray build into a Milvus server: the workers insert the passages they embed, this process
     the ones reused from the previous build, then the build is made current."""
     words: set[str] = set()
     try:
-        for start in range(0, len(reused), 500):
-            ids = reused[start : start + 500]
-            vectors = np.stack([cached[keys[i]][0] for i in ids])
-            words |= server.insert(ids, [passages[i] for i in ids], vectors, [cached[keys[i]][1] for i in ids])
+        for ids, vectors, sentences in _reused_vectors(previous, old_ids):
+            words |= server.insert(ids, [passages[i] for i in ids], vectors, sentences)
         for batch in _on_ray_or_fail(settings, todo, passages, spans, progress, server):
             words |= batch.words
     except BaseException:

@@ -523,19 +523,16 @@ class StoredIndex:
             passage.also_in = []
         return passages
 
-    def vectors_by_hash(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
-        """Stored embeddings of each passage and of its sentences (None in an index without them),
-        keyed by the hash of the text that was embedded, so that unchanged passages are not
-        embedded again."""
-        if not len(self):
+    def reusable(self) -> dict[str, tuple[int, int]]:
+        if not len(self) or self.sentence_starts is None:
             return {}
         self._readable()
-        matrix = self.vectors.reconstruct_n(0, len(self))
+        counts = np.diff(self.sentence_starts).tolist()
         rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM passages ORDER BY id")
-        return {
-            passage_hash(_passage(row).embedding_text): (vector, self.sentence_vectors(pid))
-            for pid, (row, vector) in enumerate(zip(rows, matrix))
-        }
+        return {passage_hash(_passage(row).embedding_text): (pid, counts[pid]) for pid, row in enumerate(rows)}
+
+    def sentence_vectors_of(self, ids) -> list[np.ndarray]:
+        return [self.sentence_vectors(int(pid)) for pid in ids]
 
     def sentence_vectors(self, pid: int) -> np.ndarray | None:
         """Passage `pid`'s sentence vectors (float32), or None when the index holds none."""

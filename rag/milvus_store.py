@@ -486,17 +486,28 @@ class MilvusStore:
             passage.also_in = []
         return passages
 
-    def vectors_by_hash(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
-        sentences: dict[int, list] = {}
-        rows = self._rows(f"{self.real}_sentences", ["passage", "position", "vector"], key="passage")
+    def reusable(self) -> dict[str, tuple[int, int]]:
+        counts: dict[int, int] = {}
+        for row in self._rows(f"{self.real}_sentences", ["passage"], key="passage"):
+            counts[int(row["passage"])] = counts.get(int(row["passage"]), 0) + 1
+        return {
+            passage_hash(_passage(row).embedding_text): (int(row["id"]), counts.get(int(row["id"]), 0))
+            for row in self._rows(self.real, ["id", *_FIELDS])
+        }
+
+    def sentence_vectors_of(self, ids: Sequence[int]) -> list[np.ndarray]:
+        wanted = [int(i) for i in ids]
+        rows = self.client.query(
+            f"{self.real}_sentences",
+            filter=f"passage in {wanted}",
+            output_fields=["passage", "position", "vector"],
+            limit=16_384,  # Milvus's most a query returns: the build asks for a few hundred passages at a time
+        )
+        own: dict[int, list] = {}
         for row in sorted(rows, key=lambda r: (r["passage"], r["position"])):
-            sentences.setdefault(int(row["passage"]), []).append(row["vector"])
+            own.setdefault(int(row["passage"]), []).append(row["vector"])
         dim = self.manifest.dimension
-        out = {}
-        for row in self._rows(self.real, ["id", "vector", *_FIELDS]):
-            mine = np.asarray(sentences.get(int(row["id"]), []), dtype=np.float32).reshape(-1, dim)
-            out[passage_hash(_passage(row).embedding_text)] = (np.asarray(row["vector"], dtype=np.float32), mine)
-        return out
+        return [np.asarray(own.get(i, []), dtype=np.float32).reshape(-1, dim) for i in wanted]
 
     def _rows(self, name: str, fields: list[str], page: int = 1000, key: str = "id") -> Iterable[dict]:
         """Every row, a page of passages at a time (a build numbers its passages 0, 1, 2...;

@@ -72,7 +72,12 @@ class VectorStore(Protocol):
     def file_chunks(self, file: str) -> list[Passage]:
         """A file's passages as chunked at the last build, before duplicates were merged."""
 
-    def vectors_by_hash(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]: ...
+    def reusable(self) -> dict[str, tuple[int, int]]:
+        """The passages whose vectors a next build may reuse: the hash of each one's embedded text
+        -> (its id, how many sentence vectors it has); none in a build without sentence vectors."""
+
+    def sentence_vectors_of(self, ids: Sequence[int]) -> list[np.ndarray]:
+        """Each passage's sentence vectors (float32, one row a sentence)."""
 
     def sources(self) -> list[str]: ...
 
