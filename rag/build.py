@@ -21,6 +21,7 @@ from tqdm import tqdm
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
 from rag.embed import embedding_dimension, get_embedder
+from rag.embed_onnx import export_query_encoder
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
@@ -341,9 +342,12 @@ def _embed_and_write(
                     fresh = embedder.encode_with_sentences(texts, [spans[i] for i in block], settings.batch_size)
                     vectors.put(block, *fresh)
                     bar.update(len(block))
-        return write_build(settings, manifest, passages, vectors, chunks)
+        written = write_build(settings, manifest, passages, vectors, chunks)
     finally:
         vectors.close()
+    if embedder is not None and todo and settings.query_encoder == "auto":
+        export_query_encoder(embedder, settings.index_dir)  # searches then start without torch
+    return written
 
 
 REUSE_BLOCK = 256  # passages whose vectors are read from the previous build at a time

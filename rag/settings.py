@@ -27,6 +27,9 @@ class Settings:
     ray: str | None = None  # build on Ray: local | auto | ray://HOST:10001 (rag.distributed); None: here
     model: str = DEFAULT_MODEL
     batch_size: int = 64
+    query_encoder: str = (
+        "auto"  # auto: the ONNX export beside the index when it matches the model (rag.embed_onnx) | torch
+    )
     k: int = 5
     fusion: str = "evidence"  # evidence | convex | rrf | dense | bm25; chosen on the tune sets, bench/RESULTS.md
     alpha: float = 0.5  # weight of the dense score in convex fusion
@@ -81,6 +84,8 @@ class Settings:
             raise SettingsError(
                 f"collection must be letters, digits and underscores (a Milvus name), not {self.collection!r}"
             )
+        if self.query_encoder not in ("auto", "torch"):
+            raise SettingsError(f"query_encoder must be auto or torch, not {self.query_encoder!r}")
         if self.fusion not in FUSIONS:
             raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:

@@ -1,0 +1,199 @@
+"""The query encoder without torch: the model's transformer exported once to ONNX and run by ONNX
+Runtime, with the tokenizer of the `tokenizers` package. A one-shot `rag search` then starts in
+about a second instead of the 7-10 s that importing torch and sentence-transformers takes.
+
+The export is written beside the index (INDEX_DIR/query-encoder/) by the build, or by the first
+search that finds none, and is used only when its vectors match the torch model's: cosine >= 0.9999
+on probe texts, checked at export. Models this cannot reproduce (a pooling other than the mean or
+[CLS], a Dense layer, a custom module) keep the torch encoder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from rag.embed import Embedder, model_location
+
+log = logging.getLogger(__name__)
+
+FOLDER = "query-encoder"
+MATCH = 0.9999  # least cosine to the torch model's vector on every probe text
+PROBES = (
+    "Which North Korean company made antivirus software?",
+    "Kim Jong Un inspected the construction site of a greenhouse farm in Hamhung.",
+    "What did the Minister of Foreign Affairs say about the joint military drills?",
+    "A short one",
+    "Пхеньян 평양 Pyongyang — 2024年",
+    "word " * 300,  # beyond the model's length limit: truncated alike
+)
+
+
+class OnnxEmbedder(Embedder):
+    """A sentence-transformers model's embeddings, computed by ONNX Runtime from its export."""
+
+    def __init__(self, folder: Path):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        info = json.loads((folder / "info.json").read_text())
+        self.name, self.dimension, self.pooling = info["model"], int(info["dimension"]), info["pooling"]
+        self.query_prompt, self.passage_prompt = info["query_prompt"], info["passage_prompt"]
+        self.device = "cpu (onnxruntime)"
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(info["max_length"]))
+        self.tokenizer.enable_padding(pad_id=int(info["pad_id"]))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def embed_batch(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            encoded = self.tokenizer.encode_batch(texts[start : start + batch_size])
+            feed = {
+                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+            }
+            tokens = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
+            if self.pooling == "cls":
+                pooled = tokens[:, 0]
+            else:
+                mask = feed["attention_mask"][..., None].astype(np.float32)
+                pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            out[start : start + len(encoded)] = pooled
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1)
+
+
+def onnx_query_embedder(name: str, index_dir: Path) -> OnnxEmbedder | None:
+    """The ONNX export beside the index, when it is there and is of this model's current weights."""
+    folder = index_dir / FOLDER
+    if not _export_of(folder, name):
+        return None
+    if not _runtime_installed():
+        return None
+    try:
+        return OnnxEmbedder(folder)
+    except Exception as err:  # the export damaged: torch answers, and the next export replaces it
+        log.warning("query encoder: the ONNX export in %s cannot be read (%s); using torch", folder, err)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def _runtime_installed() -> bool:
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def _export_of(folder: Path, name: str) -> bool:
+    try:
+        info = json.loads((folder / "info.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and info.get("model") == name and info.get("weights") == _weights_stamp(name)
+
+
+def export_query_encoder(embedder: Embedder, index_dir: Path) -> bool:
+    """Write the ONNX export of `embedder` into INDEX_DIR/query-encoder/ when it reproduces the
+    model's vectors (see the module doc); whether it was written. Never fails a build or a search."""
+    folder = index_dir / FOLDER
+    if _export_of(folder, embedder.name):
+        return True
+    if not hasattr(embedder, "model") or not _runtime_installed():  # not a sentence-transformers model
+        return False
+    try:
+        return _export(embedder, folder)
+    except Exception as err:  # no onnxruntime, an exporter that cannot trace this model, a full disk
+        log.info("no ONNX query encoder for %s: %s", embedder.name, err)
+        return False
+
+
+def _export(embedder, folder: Path) -> bool:
+    import torch
+
+    modules = [type(m).__name__ for m in embedder.model]
+    pooling = embedder.model[1] if len(modules) > 1 and modules[1] == "Pooling" else None
+    if modules[0] != "Transformer" or pooling is None or set(modules[2:]) - {"Normalize"}:
+        log.info("no ONNX query encoder: modules %s", modules)
+        return False
+    # sentence-transformers 6 names the mode; older releases have a method for it.
+    mode = getattr(pooling, "pooling_mode", None) or pooling.get_pooling_mode_str()
+    if mode not in ("mean", "cls") or getattr(pooling, "include_prompt", True) is False:
+        return False
+    transformer = embedder.model[0].auto_model.eval()
+    tokenizer = embedder.model.tokenizer
+    sample = tokenizer(["a first text", "and a second, longer one"], padding=True, return_tensors="pt")
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+    class Tokens(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, *inputs):
+            return self.transformer(**dict(zip(names, inputs))).last_hidden_state
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on Python control flow it froze
+            torch.onnx.export(
+                Tokens(),
+                tuple(sample[n] for n in names),
+                str(work / "model.onnx"),
+                input_names=names,
+                output_names=["tokens"],
+                dynamic_axes={n: {0: "batch", 1: "length"} for n in [*names, "tokens"]},
+                opset_version=17,
+                dynamo=False,
+            )
+        tokenizer.save_pretrained(str(work / "hf"))
+        (work / "hf" / "tokenizer.json").replace(work / "tokenizer.json")
+        shutil.rmtree(work / "hf")
+        info = {
+            "model": embedder.name,
+            "weights": _weights_stamp(embedder.name),
+            "dimension": embedder.dimension,
+            "pooling": mode,
+            "max_length": int(embedder.model.max_seq_length),
+            "pad_id": int(tokenizer.pad_token_id or 0),
+            "query_prompt": embedder.query_prompt,
+            "passage_prompt": embedder.passage_prompt,
+        }
+        (work / "info.json").write_text(json.dumps(info, indent=1))
+        cosines = np.sum(OnnxEmbedder(work).embed_batch(list(PROBES)) * embedder.embed_batch(list(PROBES)), axis=1)
+        if cosines.min() < MATCH:
+            log.info("no ONNX query encoder: cosine %.6f to the torch model", cosines.min())
+            return False
+        old = folder.with_name(work.name + ".old")
+        if folder.exists():
+            folder.rename(old)
+        work.chmod(0o755)  # mkdtemp made it private
+        work.rename(folder)  # a search opens the whole export or none
+        shutil.rmtree(old, ignore_errors=True)
+        return True
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _weights_stamp(name: str) -> str:
+    """Which weights a model name means now (its files' sizes and times): a model folder
+    replaced under the same name makes the export stale."""
+    try:
+        folder = Path(model_location(name))
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".bin", ".json"))
+        return ";".join(f"{p.relative_to(folder)}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in files)
+    except (OSError, ValueError):
+        return ""
