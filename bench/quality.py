@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np
 from common import KCNA, REPO, SHARED, WORK, built_index
 from naive import NaivePipeline
 
@@ -179,11 +180,20 @@ def refusals(searcher: Searcher, questions: list[str]) -> float:
     return refused / max(1, len(questions))
 
 
-def question_sets(sets: list[str], splits: list[str], variants: list[str], naive: bool) -> None:
+def question_sets(
+    sets: list[str], splits: list[str], variants: list[str], naive: bool, precisions: list[str] | None = None
+) -> None:
+    kcna = None
     for name in sets:
-        settings, seconds = built_index(name, CORPORA[name])
-        if seconds:
-            print(f"(built the {name} index in {seconds:.0f} s)")
+        builds = {}
+        for precision in precisions or [None]:
+            label = f"{name}-{precision}" if precision else name
+            builds[precision], seconds = built_index(label, CORPORA[name], precision=precision)
+            if seconds:
+                print(f"(built the {label} index in {seconds:.0f} s)")
+        kcna = next(iter(builds.values())) if name == "kcna" else kcna
+        if precisions and len(precisions) > 1:
+            print(vector_agreement(builds))
         questions = {s: read_set(name, s) for s in splits}
         print(f"\n### {name}: " + " / ".join(f"{s} {len(q)} q" for s, q in questions.items()))
         print("\n| retrieval (" + " / ".join(splits) + ") | " + " | ".join(COLUMNS) + " |")
@@ -196,19 +206,36 @@ def question_sets(sets: list[str], splits: list[str], variants: list[str], naive
                 ("naive RRF", pipeline.rrf),
             ):
                 print_row(label, {s: score(q, naive_runs(pipeline, method, q)) for s, q in questions.items()})
-        for variant in variants:
-            searcher = Searcher(settings)
-            searcher.settings = replace(settings, **VARIANTS[variant]).validated()
-            print_row(f"rag {variant}", {s: score(q, product_runs(searcher, q)) for s, q in questions.items()})
+        for precision, settings in builds.items():
+            for variant in variants:
+                searcher = Searcher(settings)
+                searcher.settings = replace(settings, **VARIANTS[variant]).validated()
+                label = f"rag {variant}" + (f" [{precision} vectors]" if precision else "")
+                print_row(label, {s: score(q, product_runs(searcher, q)) for s, q in questions.items()})
     unanswerable = {
         s: [json.loads(line)["q"] for line in (QUESTIONS / f"unanswerable_{s}.jsonl").open()] for s in splits
     }
-    searcher = Searcher(built_index("kcna", CORPORA["kcna"])[0])
+    searcher = Searcher(kcna or built_index("kcna", CORPORA["kcna"])[0])
     answerable = {s: [q.q for q in read_set("kcna", s)] for s in splits}
     print("\n### Refusals of the extractive answer (kcna index; answerable: lower is better)\n")
     print("| split | unanswerable refused | answerable refused |\n|---|---|---|")
     for s in splits:
         print(f"| {s} | {refusals(searcher, unanswerable[s]):.3f} | {refusals(searcher, answerable[s]):.3f} |")
+
+
+def vector_agreement(builds: dict) -> str:
+    """Per-passage cosine between the vectors of the same corpus built at two precisions."""
+    from rag.index import StoredIndex
+
+    (a, first), (b, second) = list(builds.items())[:2]
+    one, two = StoredIndex(first.index_dir), StoredIndex(second.index_dir)
+    ids = list(range(len(one)))
+    assert [p.text for p in one.get(ids)] == [p.text for p in two.get(ids)], "not the same passages"
+    cosines = np.sum(one.vectors_of(ids) * two.vectors_of(ids), axis=1)
+    return (
+        f"cosine of {a} to {b} passage vectors: mean {cosines.mean():.5f}, min {cosines.min():.5f}, "
+        f"5th percentile {np.percentile(cosines, 5):.5f} ({len(ids)} passages)"
+    )
 
 
 def scifact() -> None:
@@ -234,11 +261,13 @@ def main() -> None:
     parser.add_argument("--variants", default="default", help=f"comma-separated, of: {', '.join(VARIANTS)}; or 'all'")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive baselines")
     parser.add_argument("--scifact", action="store_true", help="also BEIR SciFact (builds a 5k-document index)")
+    parser.add_argument("--precisions", help="e.g. fp32,bf16: an index built at each, scored side by side")
     args = parser.parse_args()
     started = time.perf_counter()
     splits = ["tune", "test"] if args.split == "both" else [args.split]
     variants = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
-    question_sets(args.sets.split(","), splits, variants, not args.no_naive)
+    precisions = args.precisions.split(",") if args.precisions else None
+    question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions)
     if args.scifact:
         scifact()
     print(f"\n({time.perf_counter() - started:.0f} s)")

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
-from rag.embed import embedding_dimension, get_embedder
+from rag.embed import embedding_dimension, get_embedder, resolve_precision
 from rag.embed_onnx import export_query_encoder
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
@@ -134,6 +134,8 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
         FORMAT_VERSION,
         str(root),
     ) or not _same_index_choice(manifest, settings):
+        return None
+    if settings.precision not in ("auto", manifest.precision):
         return None
     known = {f.source: f for f in manifest.files}
     seen = 0
@@ -306,7 +308,10 @@ def _embed_and_write(
     """Embed the passages that the previous build did not hold (the model is not even loaded when
     there is nothing new) and write the build. Vectors go to disk as they are made (rag.vectors),
     so no stage holds all of them; on Ray into a Milvus server, the workers insert them."""
-    known = previous.reusable() if previous else {}
+    manifest.precision = _precision(settings, previous)
+    # Vectors of another precision are not mixed in (cosine 0.998 to each other, bench/RESULTS.md).
+    same = previous is not None and previous.manifest.precision == manifest.precision
+    known = previous.reusable() if same else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
     reused = [i for i, key in enumerate(keys) if key in known]
     todo = sorted(set(range(len(passages))) - set(reused))
@@ -317,7 +322,7 @@ def _embed_and_write(
     elif settings.ray:  # the model is loaded by the cluster's actors only
         manifest.dimension = embedding_dimension(settings.model)
     else:
-        embedder = get_embedder(settings.model)
+        embedder = get_embedder(settings.model, manifest.precision)
         manifest.dimension = embedder.dimension
     report.embedded = len(todo)
     old_ids = {i: known[keys[i]][0] for i in reused}
@@ -331,7 +336,7 @@ def _embed_and_write(
         for ids, old_vectors, old_sentences in _reused_vectors(previous, old_ids):
             vectors.put(ids, old_vectors, old_sentences)
         if todo and settings.ray:
-            for batch in _on_ray_or_fail(settings, todo, passages, spans, progress):
+            for batch in _on_ray_or_fail(settings, manifest.precision, todo, passages, spans, progress):
                 vectors.put(batch.ids, batch.vectors, batch.sentences)
         elif todo:
             longest_first = sorted(todo, key=lambda i: -len(passages[i].embedding_text))  # batches padded less
@@ -348,6 +353,15 @@ def _embed_and_write(
     if embedder is not None and todo and settings.query_encoder == "auto":
         export_query_encoder(embedder, settings.index_dir)  # searches then start without torch
     return written
+
+
+def _precision(settings: Settings, previous: VectorStore | None) -> str:
+    """The precision of this build's vectors: as asked, else that of the build it adds to, else
+    the fastest this machine embeds at equal quality (rag.embed.resolve_precision). An index is
+    never re-embedded only because it is updated on another machine."""
+    if settings.precision == "auto" and previous is not None:
+        return previous.manifest.precision
+    return resolve_precision(settings.precision)
 
 
 REUSE_BLOCK = 256  # passages whose vectors are read from the previous build at a time
@@ -370,7 +384,7 @@ def _insert_on_ray(passages, chunks, manifest, settings, server, previous, old_i
     try:
         for ids, vectors, sentences in _reused_vectors(previous, old_ids):
             words |= server.insert(ids, [passages[i] for i in ids], vectors, sentences)
-        for batch in _on_ray_or_fail(settings, todo, passages, spans, progress, server):
+        for batch in _on_ray_or_fail(settings, manifest.precision, todo, passages, spans, progress, server):
             words |= batch.words
     except BaseException:
         server.abort()
@@ -378,14 +392,14 @@ def _insert_on_ray(passages, chunks, manifest, settings, server, previous, old_i
     return server.commit(manifest, chunks, words)
 
 
-def _on_ray_or_fail(settings, todo, passages, spans, progress, sink=None):
+def _on_ray_or_fail(settings, precision, todo, passages, spans, progress, sink=None):
     """The batches the cluster embeds; a BuildError that keeps the previous index if it fails."""
     from rag.distributed import embed_on_ray
 
     try:
         yield from embed_on_ray(
-            settings.model, todo, [passages[i] for i in todo], [spans[i] for i in todo], settings.batch_size,
-            progress, sink,
+            settings.model, precision, todo, [passages[i] for i in todo], [spans[i] for i in todo],
+            settings.batch_size, progress, sink,
         )  # fmt: skip
     except Exception as err:  # a cluster gone, a node lost beyond Ray's retries
         raise BuildError(

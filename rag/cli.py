@@ -193,6 +193,14 @@ def index(
 @click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None, help="Number of passages, 1-300 [default: 5].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (one per line with --queries).")
 @click.option(
+    "--format",
+    "form",
+    type=click.Choice(["text", "csv", "md", "ris", "bibtex"]),
+    default="text",
+    help="Print the results as CSV, Markdown (block quotes with citations), RIS or BibTeX, for a report or "
+    "Zotero [default: text].",
+)
+@click.option(
     "--queries",
     type=click.File("r", encoding="utf-8"),
     default=None,
@@ -202,13 +210,15 @@ def index(
 @model_option
 @fusion_option
 @reranker_option
-def search(question, k, as_json, queries, index_dir, store, collection, model, fusion, reranker) -> None:
+def search(question, k, as_json, form, queries, index_dir, store, collection, model, fusion, reranker) -> None:
     """Find the passages that answer QUESTION, with citations."""
     from rag.present import dumps, format_hits, results_json
     from rag.retrieve import QueryError, Searcher
 
     if (question is None) == (queries is None):
         raise click.UsageError("give either a QUESTION or --queries FILE")
+    if form != "text" and (as_json or queries is not None):
+        raise click.UsageError("--format writes one question's results: not with --json or --queries")
     settings = _settings(
         index_dir=index_dir, store=store, collection=collection, model=model, k=k, fusion=fusion, reranker=reranker
     )
@@ -223,6 +233,10 @@ def search(question, k, as_json, queries, index_dir, store, collection, model, f
             hits = []
         if as_json:
             click.echo(dumps(results_json(text, hits)))
+        elif form != "text":
+            from rag.export import export
+
+            click.echo(export(text, hits, form), nl=False)
         else:
             if queries is not None:
                 click.echo(f"# {text}")

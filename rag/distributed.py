@@ -78,13 +78,13 @@ class _EmbedActor:
     """One model per actor, loaded once; a batch of passages in, their vectors and their
     sentences' vectors out (see Embedder.encode_with_sentences), or into the store."""
 
-    def __init__(self, model: str, batch_size: int, device: str, sink: MilvusBuild | None):
+    def __init__(self, model: str, precision: str, batch_size: int, device: str, sink: MilvusBuild | None):
         import torch
 
         from rag.embed import SentenceTransformerEmbedder
 
         torch.set_num_threads(1)  # one actor a core: several single-thread models beat one wide one
-        self.embedder = SentenceTransformerEmbedder(model, device)
+        self.embedder = SentenceTransformerEmbedder(model, device, precision)
         self.batch_size = batch_size
         self.sink = sink
 
@@ -106,6 +106,7 @@ class _EmbedActor:
 
 def embed_on_ray(
     model: str,
+    precision: str,
     ids: Sequence[int],
     passages: Sequence[Passage],
     spans: Sequence[list[tuple[int, int]]],
@@ -133,7 +134,13 @@ def embed_on_ray(
     ]
     embedded = ray.data.from_items(rows).map_batches(
         _EmbedActor,
-        fn_constructor_kwargs={"model": model, "batch_size": batch_size, "device": device, "sink": sink},
+        fn_constructor_kwargs={
+            "model": model,
+            "precision": precision,
+            "batch_size": batch_size,
+            "device": device,
+            "sink": sink,
+        },
         batch_size=batch_size * 2,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=pool),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import Embedder, model_location
+from rag.embed import Embedder, get_embedder, model_location
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +131,11 @@ def _export(embedder, folder: Path) -> bool:
     mode = getattr(pooling, "pooling_mode", None) or pooling.get_pooling_mode_str()
     if mode not in ("mean", "cls") or getattr(pooling, "include_prompt", True) is False:
         return False
-    transformer = embedder.model[0].auto_model.eval()
-    tokenizer = embedder.model.tokenizer
+    # Exported in fp32 whatever precision the build embeds at (ONNX Runtime's CPU kernels are fp32),
+    # from the weights on disk: a bf16 model's weights are rounded.
+    model = embedder.model if embedder.precision == "fp32" else get_embedder(embedder.name, "fp32").model
+    transformer = model[0].auto_model.eval()
+    tokenizer = model.tokenizer
     sample = tokenizer(["a first text", "and a second, longer one"], padding=True, return_tensors="pt")
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
 
@@ -167,13 +170,14 @@ def _export(embedder, folder: Path) -> bool:
             "weights": _weights_stamp(embedder.name),
             "dimension": embedder.dimension,
             "pooling": mode,
-            "max_length": int(embedder.model.max_seq_length),
+            "max_length": int(model.max_seq_length),
             "pad_id": int(tokenizer.pad_token_id or 0),
             "query_prompt": embedder.query_prompt,
             "passage_prompt": embedder.passage_prompt,
         }
         (work / "info.json").write_text(json.dumps(info, indent=1))
-        cosines = np.sum(OnnxEmbedder(work).embed_batch(list(PROBES)) * embedder.embed_batch(list(PROBES)), axis=1)
+        expected = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
+        cosines = np.sum(OnnxEmbedder(work).embed_batch(list(PROBES)) * expected, axis=1)
         if cosines.min() < MATCH:
             log.info("no ONNX query encoder: cosine %.6f to the torch model", cosines.min())
             return False

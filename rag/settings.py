@@ -27,6 +27,7 @@ class Settings:
     ray: str | None = None  # build on Ray: local | auto | ray://HOST:10001 (rag.distributed); None: here
     model: str = DEFAULT_MODEL
     batch_size: int = 64
+    precision: str = "auto"  # of the embedding arithmetic: auto (bf16 where the CPU has it) | fp32 | bf16; rag.embed
     query_encoder: str = (
         "auto"  # auto: the ONNX export beside the index when it matches the model (rag.embed_onnx) | torch
     )
@@ -84,6 +85,8 @@ class Settings:
             raise SettingsError(
                 f"collection must be letters, digits and underscores (a Milvus name), not {self.collection!r}"
             )
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise SettingsError(f"precision must be auto, fp32 or bf16, not {self.precision!r}")
         if self.query_encoder not in ("auto", "torch"):
             raise SettingsError(f"query_encoder must be auto or torch, not {self.query_encoder!r}")
         if self.fusion not in FUSIONS:
