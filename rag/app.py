@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +18,8 @@ from pathlib import Path
 from rag.answer import Answer, answer_question, final_answer
 from rag.build import BuildError, build_index
 from rag.corpus import UploadRejected, Watcher, store_upload
+from rag.export import SUFFIXES as EXPORT_SUFFIXES
+from rag.export import export
 from rag.llm import chat_client
 from rag.load import SUFFIXES
 from rag.present import answer_json, citation, reference, results_json, score_label
@@ -242,6 +245,22 @@ def build_app(settings: Settings, mcp: bool = False):
         for answer_html, cards, relevant in answer_updates(engine, question, wide[: parse_k(k)]):
             yield answer_html, cards, plot if relevant else plot_of([])  # no bars for weak matches
 
+    exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))
+
+    def exported(question: str, k: float, sources: list[str], since: str, until: str, form: str):
+        """The shown results as a file to download (rag.export), named after the question."""
+        if not str(question or "").strip():
+            return gr.update(value=None, interactive=False)
+        try:
+            hits = engine.search(question, parse_k(k), _filters(sources, since, until))
+        except QueryError:
+            return gr.update(value=None, interactive=False)
+        stem = "-".join(re.findall(r"[A-Za-z0-9]+", question))[:60] or "results"
+        folder = Path(tempfile.mkdtemp(dir=exports))  # one per download: Gradio serves files by path
+        path = folder / f"{stem}.{EXPORT_SUFFIXES[form]}"
+        path.write_text(export(question, hits, form), encoding="utf-8")
+        return gr.update(value=str(path), interactive=bool(hits))
+
     def plot_of(hits: list[Hit]):
         frame = timeline_frame(hits)
         if not len(frame):  # an empty frame would leave the last question's bars standing
@@ -357,6 +376,13 @@ def build_app(settings: Settings, mcp: bool = False):
             elem_id="timeline",
         )
         results = gr.HTML(elem_id="results")
+        with gr.Row():
+            export_format = gr.Dropdown(
+                [("Markdown (quotes with citations)", "md"), ("CSV", "csv"), ("RIS (Zotero, EndNote)", "ris"),
+                 ("BibTeX", "bibtex")],
+                value="md", label="Export the results as", scale=2, elem_id="export-format",
+            )  # fmt: skip
+            download = gr.DownloadButton("Download results", scale=1, elem_id="download", interactive=False)
         with gr.Accordion("Index and corpus", open=False):
             gr.Markdown(f"Corpus: {', '.join(str(p) for p in settings.corpus)} → index: {where_index(settings)}")
             audit = gr.Dataframe(
@@ -379,10 +405,13 @@ def build_app(settings: Settings, mcp: bool = False):
             rebuild_log = gr.Textbox(label="Log", interactive=False, lines=3, elem_id="rebuild-log")
         inputs = [question, k, sources, since, until]
         for trigger in (question.submit, ask_button.click):
-            trigger(show, inputs, [answer, results, timeline], api_visibility="private")
+            trigger(show, inputs, [answer, results, timeline], api_visibility="private").then(
+                exported, [*inputs, export_format], download, api_visibility="private"
+            )
+        export_format.change(exported, [*inputs, export_format], download, api_visibility="private")
         timeline.select(pick_span, None, [since, until], api_visibility="private").then(
             show, inputs, [answer, results, timeline], api_visibility="private"
-        )
+        ).then(exported, [*inputs, export_format], download, api_visibility="private")
         outputs = [rebuild_log, status, audit, sources]
         rebuild_button.click(rebuild, None, outputs, api_name="rebuild", concurrency_limit=1)
         upload_button.click(upload, files, [*outputs, files], api_visibility="private", concurrency_limit=1)

@@ -247,3 +247,36 @@ def test_selecting_months_on_the_timeline_sets_the_date_filter(page):
     page.locator("#results .hit").first.wait_for()
     dated = [c for c in page.locator("#results .hit .cite").all_inner_texts() if re.search(r"\d{4}-\d{2}-\d{2}", c)]
     assert all(first <= re.search(r"\d{4}-\d{2}-\d{2}", c).group() <= last for c in dated), (first, last, dated)
+
+
+@pytest.mark.parametrize("form", ["md", "csv", "ris", "bibtex"])
+def test_the_results_download_in_each_export_format(page, form, tmp_path):
+    import csv
+
+    ask(page, "Which company made an antivirus program?")
+    if form != "md":
+        page.locator("#export-format input").click()
+        page.get_by_role("option", name=re.compile({"csv": "CSV", "ris": "RIS", "bibtex": "BibTeX"}[form])).click()
+    button = page.locator("#download")
+    page.wait_for_function("() => !document.querySelector('#download').disabled", timeout=30_000)
+    page.wait_for_timeout(500)  # the file of the chosen format, not the one of the format before
+    with page.expect_download() as done:
+        button.click()
+    path = tmp_path / done.value.suggested_filename
+    done.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert path.suffix == {"md": ".md", "csv": ".csv", "ris": ".ris", "bibtex": ".bib"}[form]
+    if form == "md":
+        assert "> The Jiu Economic Technology Development Company" in text.replace("\\", "")
+    elif form == "csv":
+        rows = list(csv.DictReader(text.splitlines()))
+        assert "Jiu Economic Technology Development Company" in rows[0]["text"] and len(rows) == 5
+    elif form == "ris":
+        import rispy
+
+        assert len(rispy.loads(text)) == 5
+    else:
+        import bibtexparser
+
+        library = bibtexparser.parse_string(text)
+        assert len(library.entries) == 5 and not library.failed_blocks
