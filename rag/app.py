@@ -25,6 +25,7 @@ from rag.load import SUFFIXES
 from rag.present import answer_json, citation, reference, results_json, score_label
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher, parse_k
+from rag.saved import refresh_after_build
 from rag.settings import Settings, SettingsError
 from rag.store import store_exists, where_index
 
@@ -81,6 +82,7 @@ class Engine:
                 retire = threading.Timer(self.retire_after, old.close)
                 retire.daemon = True
                 retire.start()
+                return "\n".join(filter(None, [report.summary(), refresh_after_build(self.settings, self._searcher)]))
             return report.summary()
         except BuildError as err:  # e.g. a `rag index` in a terminal holds the lock
             return f"Not rebuilt: {err}"

@@ -21,8 +21,12 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from rag.evaluate import QuestionFileError
     from rag.index import IndexUnusable
     from rag.retrieve import QueryError
+    from rag.saved import SavedSearchError
 
-    return (*_USER_ERRORS, BuildError, ModelError, IndexUnusable, QueryError, QuestionFileError, UploadRejected)
+    return (
+        *_USER_ERRORS, BuildError, ModelError, IndexUnusable, QueryError, QuestionFileError, UploadRejected,
+        SavedSearchError,
+    )  # fmt: skip
 
 
 class _Command(click.Command):
@@ -170,13 +174,17 @@ def index(
         from rag.corpus import Watcher
 
         def rebuild() -> None:
-            click.echo(build_index(settings, progress=False).summary(), err=True)
+            again = build_index(settings, progress=False)
+            click.echo(again.summary(), err=True)
+            if not again.up_to_date:
+                _refresh_saved(settings)
 
         watcher = Watcher(list(settings.corpus), rebuild)  # before the build: what changes during it is seen
     report = build_index(settings, progress=not quiet, full=full)
     click.echo(report.summary(), err=True)
     if not report.up_to_date:
         click.echo(f"index written to {report.written_to}", err=True)
+        _refresh_saved(settings)
     if watch:
         import threading
 
@@ -419,3 +427,124 @@ def app(host, port, corpus, auth, share, watch, mcp, index_dir, store, collectio
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@main.group()
+def saved() -> None:
+    """Saved searches: questions followed over time, with the passages new since the last look."""
+
+
+@saved.command("add", cls=_Command)
+@click.argument("name")
+@click.argument("question")
+@click.option("--source", "sources", multiple=True, help="Only passages of this file (repeatable).")
+@click.option("--since", default=None, help="Only passages dated on or after YYYY-MM-DD.")
+@click.option("--until", default=None, help="Only passages dated on or before YYYY-MM-DD.")
+@index_option
+def saved_add(name, question, sources, since, until, index_dir, store, collection) -> None:
+    """Save QUESTION as NAME; after every build, passages new to its results are marked."""
+    from rag import saved as saved_searches
+    from rag.retrieve import Searcher
+
+    settings = _settings(index_dir=index_dir, store=store, collection=collection)
+    saved_searches.check_name(name)
+    search = saved_searches.SavedSearch(name, question, list(sources), since, until)
+    searcher = Searcher(settings)
+    hits = saved_searches.runner(searcher)(search)
+    saved_searches.add(settings.index_dir, search, hits, saved_searches.corpus_files(searcher))
+    click.echo(f"saved {name!r}: {len(hits)} passages now; new ones are marked after each build")
+
+
+@saved.command("list", cls=_Command)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per saved search.")
+@_index_option
+def saved_list(as_json, index_dir) -> None:
+    """The saved searches, with how many passages are new in each."""
+    from rag import saved as saved_searches
+    from rag.present import dumps
+
+    settings = _settings(index_dir=index_dir)
+    for search in saved_searches.load(settings.index_dir).values():
+        if as_json:
+            fields = ("name", "question", "sources", "since", "until", "created", "last_run")
+            click.echo(dumps({**{f: getattr(search, f) for f in fields}, "new": len(search.new)}))
+            continue
+        filters = [f"source {s}" for s in search.sources] + [
+            f"{label} {value}" for label, value in (("since", search.since), ("until", search.until)) if value
+        ]
+        extra = f" ({', '.join(filters)})" if filters else ""
+        click.echo(f"{search.name}	{len(search.new)} new	{search.question}{extra}")
+
+
+@saved.command("rm", cls=_Command)
+@click.argument("name")
+@_index_option
+def saved_rm(name, index_dir) -> None:
+    """Forget the saved search NAME."""
+    from rag import saved as saved_searches
+
+    saved_searches.remove(_settings(index_dir=index_dir).index_dir, name)
+    click.echo(f"removed {name!r}")
+
+
+@saved.command("new", cls=_Command)
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="The `search --json` object; each result has `arrived`.")
+@index_option
+def saved_new(name, as_json, index_dir, store, collection) -> None:
+    """The passages new to NAME's results since it was last marked read, newest first."""
+    from rag import saved as saved_searches
+    from rag.present import dumps, format_hits
+    from rag.retrieve import Searcher
+
+    settings = _settings(index_dir=index_dir, store=store, collection=collection)
+    search = _saved_search(settings, name)
+    found = saved_searches.new_hits(Searcher(settings), search)
+    for rank, (hit, _) in enumerate(found, 1):
+        hit.rank = rank
+    if as_json:
+        results = [{**hit.to_json(), "arrived": arrived} for hit, arrived in found]
+        click.echo(dumps({"query": search.question, "results": results}))
+    else:
+        click.echo(format_hits([hit for hit, _ in found]) if found else f"nothing new for {name!r}")
+
+
+@saved.command("read", cls=_Command)
+@click.argument("name")
+@_index_option
+def saved_read(name, index_dir) -> None:
+    """Mark NAME's new passages as read."""
+    from rag import saved as saved_searches
+
+    count = saved_searches.mark_read(_settings(index_dir=index_dir).index_dir, name)
+    click.echo(f"{count} passages of {name!r} marked as read")
+
+
+@saved.command("feed", cls=_Command)
+@click.argument("name")
+@index_option
+def saved_feed(name, index_dir, store, collection) -> None:
+    """NAME's new passages as an Atom feed on standard output (for a feed reader or Slack)."""
+    from rag import saved as saved_searches
+    from rag.retrieve import Searcher
+
+    settings = _settings(index_dir=index_dir, store=store, collection=collection)
+    search = _saved_search(settings, name)
+    sys.stdout.buffer.write(saved_searches.atom_feed(search, saved_searches.new_hits(Searcher(settings), search)))
+
+
+def _saved_search(settings: Settings, name: str):
+    from rag import saved as saved_searches
+
+    found = saved_searches.load(settings.index_dir).get(name)
+    if found is None:
+        raise click.ClickException(f"no saved search {name!r}; `rag saved list` shows them")
+    return found
+
+
+def _refresh_saved(settings: Settings) -> None:
+    """After a build: the saved searches run again, what is new to each said in one line."""
+    from rag.saved import refresh_after_build
+
+    if line := refresh_after_build(settings):
+        click.echo(line, err=True)
