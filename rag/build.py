@@ -90,7 +90,12 @@ def build_index(
                 return report
         previous = None if full else _previous_build(settings, root)
         chunks, recurring, glued = _chunk_corpus(paths, root, settings, previous, report, progress)
-        unchanged = previous is not None and report.files_read == 0 and _same_index_choice(previous.manifest, settings)
+        unchanged = (
+            previous is not None
+            and report.files_read == 0
+            and _same_index_choice(previous.manifest, settings)
+            and _same_precision(previous.manifest, settings)
+        )
         if unchanged and {f.source for f in report.files} == {f.source for f in previous.manifest.files}:
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
@@ -135,7 +140,7 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
         str(root),
     ) or not _same_index_choice(manifest, settings):
         return None
-    if settings.precision not in ("auto", manifest.precision):
+    if not _same_precision(manifest, settings):
         return None
     known = {f.source: f for f in manifest.files}
     seen = 0
@@ -156,6 +161,11 @@ def _unchanged_files(settings: Settings, paths: list[Path], root: Path) -> list[
 def _same_index_choice(manifest: Manifest, settings: Settings) -> bool:
     """Whether the vector index was built as the settings ask (else it is rewritten, nothing re-embedded)."""
     return (manifest.faiss_kind, manifest.ann_threshold) == (settings.faiss_index, settings.ann_threshold)
+
+
+def _same_precision(manifest: Manifest, settings: Settings) -> bool:
+    """Whether the vectors are of the precision asked ("auto" takes the index's own)."""
+    return settings.precision in ("auto", manifest.precision)
 
 
 def _previous_build(settings: Settings, root: Path) -> VectorStore | None:
@@ -309,7 +319,7 @@ def _embed_and_write(
     there is nothing new) and write the build. Vectors go to disk as they are made (rag.vectors),
     so no stage holds all of them; on Ray into a Milvus server, the workers insert them."""
     manifest.precision = _precision(settings, previous)
-    # Vectors of another precision are not mixed in (cosine 0.998 to each other, bench/RESULTS.md).
+    # An index holds vectors of one precision: the other's are not reused (bench/RESULTS.md).
     same = previous is not None and previous.manifest.precision == manifest.precision
     known = previous.reusable() if same else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
@@ -356,9 +366,9 @@ def _embed_and_write(
 
 
 def _precision(settings: Settings, previous: VectorStore | None) -> str:
-    """The precision of this build's vectors: as asked, else that of the build it adds to, else
-    the fastest this machine embeds at equal quality (rag.embed.resolve_precision). An index is
-    never re-embedded only because it is updated on another machine."""
+    """The precision of this build's vectors: as asked; with "auto", that of the build it adds to
+    (an index is never re-embedded only because it is updated on another machine), else bf16
+    where this CPU has it (rag.embed.resolve_precision)."""
     if settings.precision == "auto" and previous is not None:
         return previous.manifest.precision
     return resolve_precision(settings.precision)

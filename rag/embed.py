@@ -97,7 +97,7 @@ class Embedder(ABC):
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model on the CPU (the default: the bundled all-MiniLM-L6-v2)."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, device: str = "cpu", precision: str = "auto"):
+    def __init__(self, name: str = DEFAULT_MODEL, device: str = "cpu", precision: str = "fp32"):
         self.name = name
         self.precision = resolve_precision(precision, device)
         self.model = _load(model_location(name), device, self.precision)
@@ -173,7 +173,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 
 def resolve_precision(precision: str, device: str = "cpu") -> str:
     """fp32 or bf16. "auto" is bf16 on a CPU with bfloat16 instructions (AVX512-BF16 or AMX),
-    where it embeds about twice as fast at equal retrieval (bench/RESULTS.md), else fp32."""
+    where it embeds about twice as fast at nearly equal retrieval (bench/RESULTS.md), else fp32."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if precision != "auto":
@@ -228,6 +228,6 @@ _OFFLINE = {
 
 
 @lru_cache(maxsize=2)
-def get_embedder(name: str = DEFAULT_MODEL, precision: str = "auto") -> Embedder:
+def get_embedder(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Embedder:
     """The one cached model per name and precision, shared by the CLI, the app and the tests."""
     return SentenceTransformerEmbedder(name, precision=precision)

@@ -27,7 +27,10 @@ class Settings:
     ray: str | None = None  # build on Ray: local | auto | ray://HOST:10001 (rag.distributed); None: here
     model: str = DEFAULT_MODEL
     batch_size: int = 64
-    precision: str = "auto"  # of the embedding arithmetic: auto (bf16 where the CPU has it) | fp32 | bf16; rag.embed
+    # Embedding arithmetic: fp32 | bf16 (about 2x faster builds on a CPU with AVX512-BF16 or AMX, one
+    # KCNA tune question of 153 lost at rank 1, bench/RESULTS.md) | auto (bf16 where the CPU has it,
+    # and an update keeps the index's own). A build at another precision than its index re-embeds it.
+    precision: str = "fp32"
     query_encoder: str = (
         "auto"  # auto: the ONNX export beside the index when it matches the model (rag.embed_onnx) | torch
     )

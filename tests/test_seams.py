@@ -53,7 +53,7 @@ def test_the_pipeline_builds_and_searches_with_another_embedder(tmp_path, monkey
     (corpus / "trams.txt").write_text("Trams now run on the new line in Pyongyang.\n\nThe line opened in May.\n")
     (corpus / "rice.txt").write_text("Farmers in South Hwanghae planted rice early this spring.\n")
     fake = HashingEmbedder()
-    monkeypatch.setattr("rag.build.get_embedder", lambda name, precision="auto": fake)
+    monkeypatch.setattr("rag.build.get_embedder", lambda name, precision="fp32": fake)
     monkeypatch.setattr("rag.retrieve.get_embedder", lambda name: fake)
     report = rag.build_index(str(corpus), tmp_path / "index", model="hashing-64")
     assert report.passages >= 2
