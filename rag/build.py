@@ -341,7 +341,13 @@ def _embed_and_write(
         return _insert_on_ray(passages, chunks, manifest, settings, server, previous, old_ids, todo, spans, progress)
     counts = [len(spans[i]) if i in spans else known[keys[i]][1] for i in range(len(passages))]
     del known
-    vectors = BuildVectors(settings.index_dir, manifest.dimension, counts)
+    try:
+        vectors = BuildVectors(settings.index_dir, manifest.dimension, counts)
+    except OSError as err:
+        raise BuildError(
+            f"cannot write the new index's vectors in {settings.index_dir}/ ({err.strerror or err}): is the disk "
+            "full? The previous index is kept"
+        ) from None
     try:
         for ids, old_vectors, old_sentences in _reused_vectors(previous, old_ids):
             vectors.put(ids, old_vectors, old_sentences)

@@ -7,6 +7,7 @@ of any size never holds all its vectors in memory; the files are the sentence ve
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,9 +27,14 @@ class BuildVectors:
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
         self.folder.mkdir(parents=True)
         self.dimension = dimension
+        self.vectors = self.sentence_rows = None
         self.starts = np.concatenate([[0], np.cumsum(np.asarray(sentence_counts, dtype=np.int64))]).astype(np.int64)
-        self.vectors = _mapped(self.folder / "vectors.npy", (len(sentence_counts), dimension), np.float32)
-        self.sentence_rows = _mapped(self.folder / "sentences.npy", (int(self.starts[-1]), dimension), np.float16)
+        try:
+            self.vectors = _mapped(self.folder / "vectors.npy", (len(sentence_counts), dimension), np.float32)
+            self.sentence_rows = _mapped(self.folder / "sentences.npy", (int(self.starts[-1]), dimension), np.float16)
+        except OSError:
+            self.close()
+            raise
         self.sentences = SentenceVectors(self)
 
     def __len__(self) -> int:
@@ -75,4 +81,9 @@ def _mapped(path: Path, shape: tuple[int, int], dtype) -> np.ndarray:
     if not shape[0]:
         np.save(path, np.zeros(shape, dtype=dtype))
         return np.zeros(shape, dtype=dtype)
-    return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+    array = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+    # The file is sparse: on a full disk, writing into its pages later would kill the process with
+    # SIGBUS. Its blocks are taken now, so a full disk is an OSError here, before anything is embedded.
+    with open(path, "r+b") as handle:
+        os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
+    return array
