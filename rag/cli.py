@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -548,3 +549,75 @@ def _refresh_saved(settings: Settings) -> None:
 
     if line := refresh_after_build(settings):
         click.echo(line, err=True)
+
+
+@main.command(cls=_Command)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the tuned model [default: INDEX/tuned-model].",
+)
+@click.option("--epochs", type=click.IntRange(1, 10), default=1, show_default=True)
+@click.option(
+    "--check",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Questions with answers (JSON Lines, as `rag eval` reads): the tuned model is kept only if it ranks "
+    "them better than the index's model (MRR@10); this builds a second index to compare.",
+)
+@index_option
+def tune(out, epochs, check, index_dir, store, collection) -> None:
+    """Adapt the index's embedding model to its corpus, without labels (inverse cloze over its own
+    passages), and write the tuned model; then build with it: rag index --full --model FOLDER."""
+    from tqdm import tqdm
+
+    from rag.build import build_index
+    from rag.evaluate import evaluate, read_questions
+    from rag.retrieve import Searcher
+    from rag.store import open_store
+    from rag.tune import tune_model
+
+    settings = _settings(index_dir=index_dir, store=store, collection=collection)
+    store_ = open_store(settings)
+    manifest = store_.manifest
+    passages = [
+        p for start in range(0, len(store_), 1000) for p in store_.get(range(start, min(start + 1000, len(store_))))
+    ]
+    store_.close()
+    out = out or settings.index_dir / "tuned-model"
+    with tqdm(desc="Tuning", unit="step", disable=False) as bar:
+
+        def step(done: int, total: int, loss: float) -> None:
+            bar.total = total
+            bar.set_postfix(loss=f"{loss:.3f}")
+            bar.update(1)
+
+        report = tune_model(manifest.model, passages, out, epochs=epochs, on_step=step)
+    click.echo(f"tuned {manifest.model} on {report['pairs']} pairs of {len(passages)} passages in {report['steps']} "
+               f"steps (loss {report['first_loss']:.3f} -> {report['last_loss']:.3f}): {out}", err=True)  # fmt: skip
+    if check is None:
+        click.echo(f"build with it: rag index --full --model {out} --index {settings.index_dir}", err=True)
+        return
+    import shutil
+    import tempfile
+
+    questions = read_questions(check)
+    trial = Path(tempfile.mkdtemp(prefix=".tune-check-", dir=settings.index_dir))
+    try:
+        corpus = [Path(manifest.corpus_root) / name for name in manifest.inputs] or list(settings.corpus)
+        tuned_settings = replace(settings, store="faiss", index_dir=trial, model=str(out), corpus=tuple(corpus))
+        build_index(tuned_settings, progress=True, full=True)
+        scores = {}
+        for label, where in (("index's model", settings), ("tuned model", tuned_settings)):
+            searcher = Searcher(where)
+            scores[label] = evaluate(questions, lambda q, k, s=searcher: s.search(q, k, highlight=False))
+            searcher.close()
+            click.echo(f"{label:14s} {scores[label].summary()}", err=True)
+    finally:
+        shutil.rmtree(trial, ignore_errors=True)
+    if scores["tuned model"].mrr_at_10 > scores["index's model"].mrr_at_10:
+        click.echo(f"kept: build with it: rag index --full --model {out} --index {settings.index_dir}", err=True)
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+        click.echo("not kept: the tuned model ranked the questions no better; the index's model stays", err=True)
