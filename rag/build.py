@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
-from rag.embed import embedding_dimension, get_embedder, resolve_precision
+from rag.embed import embedding_dimension, get_embedder, resolve_precision, weights_digest
 from rag.embed_onnx import export_query_encoder
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
@@ -164,8 +164,10 @@ def _same_index_choice(manifest: Manifest, settings: Settings) -> bool:
 
 
 def _same_precision(manifest: Manifest, settings: Settings) -> bool:
-    """Whether the vectors are of the precision asked ("auto" takes the index's own)."""
-    return settings.precision in ("auto", manifest.precision)
+    """Whether the vectors are of the precision asked ("auto" takes the index's own) and of the
+    model's weights as they are now."""
+    weights = manifest.model_weights in ("", weights_digest(settings.model))
+    return settings.precision in ("auto", manifest.precision) and weights
 
 
 def _previous_build(settings: Settings, root: Path) -> VectorStore | None:
@@ -319,8 +321,14 @@ def _embed_and_write(
     there is nothing new) and write the build. Vectors go to disk as they are made (rag.vectors),
     so no stage holds all of them; on Ray into a Milvus server, the workers insert them."""
     manifest.precision = _precision(settings, previous)
-    # An index holds vectors of one precision: the other's are not reused (bench/RESULTS.md).
-    same = previous is not None and previous.manifest.precision == manifest.precision
+    manifest.model_weights = weights_digest(settings.model)
+    # An index holds vectors of one precision and one set of weights (a model retrained into the
+    # same folder is another model): other vectors are not reused (bench/RESULTS.md).
+    same = (
+        previous is not None
+        and previous.manifest.precision == manifest.precision
+        and previous.manifest.model_weights in ("", manifest.model_weights)
+    )
     known = previous.reusable() if same else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
     reused = [i for i, key in enumerate(keys) if key in known]

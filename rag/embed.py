@@ -55,6 +55,30 @@ def embedding_dimension(name: str) -> int:
     return int(dimension) or get_embedder(name).dimension
 
 
+def weights_digest(name: str) -> str:
+    """SHA-256 over the model folder's files: which weights a model name means now. A model
+    retrained into the same folder is another model, whose vectors must not mix with the old ones."""
+    folder = Path(model_location(name))
+    try:
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        return _digest(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    except OSError:
+        return ""
+
+
+@lru_cache(maxsize=8)
+def _digest(files: tuple) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path, _, _ in files:
+        digest.update(Path(path).name.encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 class Embedder(ABC):
     """Turns texts into L2-normalised float32 vectors, so inner product is cosine similarity."""
 

@@ -80,6 +80,7 @@ class Manifest:
     ann_threshold: int = DEFAULT_ANN_THRESHOLD  # with faiss_kind "auto": passages above which the index is approximate
     faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw
     precision: str = "fp32"  # of the arithmetic that made the vectors (rag.embed.resolve_precision)
+    model_weights: str = ""  # rag.embed.weights_digest of the model ("" in builds before it was kept)
     faiss_params: dict = field(default_factory=dict)  # nlist, nprobe, ef_search...: set again when the index is opened
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
     glued_words: dict = field(default_factory=dict)  # {glued token: mended}, rag.glue, learnt at each build

@@ -47,3 +47,21 @@ def test_a_bf16_build_ranks_as_the_fp32_one_and_is_never_mixed(seed_index, corpu
     moved = build_index(replace(settings, precision="fp32"), progress=False)
     assert moved.embedded == report.passages + 1  # every passage again, none mixed in
     assert StoredIndex(settings.index_dir).manifest.precision == "fp32"
+
+
+def test_a_model_retrained_into_the_same_folder_is_never_mixed_with_its_old_vectors(corpus_dir, tmp_path):
+    from rag.embed import model_location
+    from rag.settings import Settings
+
+    model = tmp_path / "model"
+    shutil.copytree(model_location("all-MiniLM-L6-v2"), model)
+    corpus = tmp_path / "seeds"
+    corpus.mkdir()
+    shutil.copy(corpus_dir / "seeds" / "003_40bc4345d3ad908c.txt", corpus)
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", corpus=[corpus], model=str(model))
+    first = build_index(settings, progress=False)
+    assert build_index(settings, progress=False).up_to_date
+    with (model / "README.md").open("a") as readme:  # stands for new weights saved under the same path
+        readme.write("\nretrained\n")
+    again = build_index(settings, progress=False)
+    assert not again.up_to_date and again.embedded == first.passages
