@@ -22,6 +22,7 @@ from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_sp
 from rag.clean import clean_document, recurring_lines
 from rag.embed import embedding_dimension, get_embedder, resolve_precision, weights_digest
 from rag.embed_onnx import export_query_encoder
+from rag.embed_onnx import wanted as onnx_wanted
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
@@ -374,7 +375,7 @@ def _embed_and_write(
         written = write_build(settings, manifest, passages, vectors, chunks)
     finally:
         vectors.close()
-    if embedder is not None and todo and settings.query_encoder == "auto":
+    if embedder is not None and todo and onnx_wanted(settings):
         export_query_encoder(embedder, settings.index_dir)  # searches then start without torch
     return written
 

@@ -77,6 +77,14 @@ class OnnxEmbedder(Embedder):
         return out / np.where(norms > 0, norms, 1)
 
 
+def wanted(settings) -> bool:
+    """Whether searches of these settings use (and builds write) the export: with the index folder
+    as the store, where it lives beside the build; a Milvus deployment's app keeps nothing on disk."""
+    from rag.store import parse_store
+
+    return settings.query_encoder == "auto" and parse_store(settings.store).kind == "faiss"
+
+
 def onnx_query_embedder(name: str, index_dir: Path) -> OnnxEmbedder | None:
     """The ONNX export beside the index, when it is there and is of this model's current weights."""
     folder = index_dir / FOLDER

@@ -12,6 +12,7 @@ import numpy as np
 from rag.chunk import sentence_spans
 from rag.embed import get_embedder
 from rag.embed_onnx import export_query_encoder, onnx_query_embedder
+from rag.embed_onnx import wanted as onnx_wanted
 from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
 from rag.lexical import LexicalHits, script_of
 from rag.query import Query, parse_query
@@ -87,10 +88,10 @@ class Searcher:
         self.settings = settings
         self.index = open_store(settings, settings.model)
         model = self.index.manifest.model
-        self.embedder = onnx_query_embedder(model, settings.index_dir) if settings.query_encoder == "auto" else None
+        self.embedder = onnx_query_embedder(model, settings.index_dir) if onnx_wanted(settings) else None
         if self.embedder is None:
             self.embedder = get_embedder(model)
-            if settings.query_encoder == "auto":  # for the next process: it starts without torch
+            if onnx_wanted(settings):  # for the next process: it starts without torch
                 export_query_encoder(self.embedder, settings.index_dir)
         if settings.reranker:  # loaded now, so that a wrong name fails at start, not at the first question
             from rag.rerank import get_reranker
