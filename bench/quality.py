@@ -181,14 +181,21 @@ def refusals(searcher: Searcher, questions: list[str]) -> float:
 
 
 def question_sets(
-    sets: list[str], splits: list[str], variants: list[str], naive: bool, precisions: list[str] | None = None
+    sets: list[str],
+    splits: list[str],
+    variants: list[str],
+    naive: bool,
+    precisions: list[str] | None = None,
+    model: str | None = None,
 ) -> None:
     kcna = None
     for name in sets:
         builds = {}
         for precision in precisions or [None]:
             label = f"{name}-{precision}" if precision else name
-            builds[precision], seconds = built_index(label, CORPORA[name], precision=precision)
+            if model:  # a tuned model: its own index beside the stock one
+                label = f"{label}-{Path(model).name}"
+            builds[precision], seconds = built_index(label, CORPORA[name], precision=precision, model=model)
             if seconds:
                 print(f"(built the {label} index in {seconds:.0f} s)")
         kcna = next(iter(builds.values())) if name == "kcna" else kcna
@@ -262,12 +269,13 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive baselines")
     parser.add_argument("--scifact", action="store_true", help="also BEIR SciFact (builds a 5k-document index)")
     parser.add_argument("--precisions", help="e.g. fp32,bf16: an index built at each, scored side by side")
+    parser.add_argument("--model", help="a model folder (e.g. from `rag tune`): the product rows use it")
     args = parser.parse_args()
     started = time.perf_counter()
     splits = ["tune", "test"] if args.split == "both" else [args.split]
     variants = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
     precisions = args.precisions.split(",") if args.precisions else None
-    question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions)
+    question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions, args.model)
     if args.scifact:
         scifact()
     print(f"\n({time.perf_counter() - started:.0f} s)")
