@@ -325,12 +325,7 @@ def _embed_and_write(
     manifest.model_weights = weights_digest(settings.model)
     # An index holds vectors of one precision and one set of weights (a model retrained into the
     # same folder is another model): other vectors are not reused (bench/RESULTS.md).
-    same = (
-        previous is not None
-        and previous.manifest.precision == manifest.precision
-        and previous.manifest.model_weights in ("", manifest.model_weights)
-    )
-    known = previous.reusable() if same else {}
+    known = previous.reusable() if previous is not None and _same_precision(previous.manifest, settings) else {}
     keys = [passage_hash(p.embedding_text) for p in passages]
     reused = [i for i, key in enumerate(keys) if key in known]
     todo = sorted(set(range(len(passages))) - set(reused))
