@@ -55,27 +55,38 @@ def embedding_dimension(name: str) -> int:
     return int(dimension) or get_embedder(name).dimension
 
 
-def weights_digest(name: str) -> str:
-    """SHA-256 over the model folder's files: which weights a model name means now. A model
-    retrained into the same folder is another model, whose vectors must not mix with the old ones."""
+def weights_stamp(name: str) -> str:
+    """The model folder's files with their sizes and modification times: read in a moment, and
+    changed whenever a file of the model is replaced ("" when the folder cannot be read)."""
     folder = Path(model_location(name))
     try:
         files = sorted(p for p in folder.rglob("*") if p.is_file())
-        return _digest(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
-    except OSError:
+        return ";".join(f"{p.relative_to(folder)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    except (OSError, ValueError):
         return ""
 
 
+def weights_digest(name: str) -> str:
+    """SHA-256 over the model folder's files: which weights a model name means now. A model
+    retrained into the same folder is another model, whose vectors must not mix with the old ones."""
+    stamp = weights_stamp(name)
+    return _digest(model_location(name), stamp) if stamp else ""
+
+
 @lru_cache(maxsize=8)
-def _digest(files: tuple) -> str:
+def _digest(folder: str, stamp: str) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for path, _, _ in files:
-        digest.update(Path(path).name.encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+    for entry in stamp.split(";"):
+        relative = entry.rsplit(":", 2)[0]
+        digest.update(Path(relative).name.encode())
+        try:
+            with open(Path(folder) / relative, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            return ""
     return digest.hexdigest()
 
 
@@ -174,7 +185,7 @@ class SentenceTransformerEmbedder(Embedder):
                     tokens = output["token_embeddings"][: len(token_offsets)].float().numpy()
                     sentences[i] = _pool_spans(tokens, np.asarray(token_offsets), spans[i])
                 bar.update(len(chunk))
-        return _normalised(vectors), sentences
+        return normalised(vectors), sentences
 
 
 def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
@@ -184,10 +195,10 @@ def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, 
         len(spans), len(tokens)
     )
     pooled = inside @ tokens / np.maximum(inside.sum(axis=1, keepdims=True), 1)
-    return _normalised(pooled)
+    return normalised(pooled)
 
 
-def _normalised(vectors: np.ndarray) -> np.ndarray:
+def normalised(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.ascontiguousarray(vectors / np.where(norms > 0, norms, 1), dtype=np.float32)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import Embedder, get_embedder, model_location
+from rag.embed import Embedder, get_embedder, normalised, weights_stamp
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,7 @@ class OnnxEmbedder(Embedder):
                 mask = feed["attention_mask"][..., None].astype(np.float32)
                 pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             out[start : start + len(encoded)] = pooled
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1)
+        return normalised(out)
 
 
 def wanted(settings) -> bool:
@@ -109,7 +108,7 @@ def _export_of(folder: Path, name: str) -> bool:
         info = json.loads((folder / "info.json").read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(info, dict) and info.get("model") == name and info.get("weights") == _weights_stamp(name)
+    return isinstance(info, dict) and info.get("model") == name and info.get("weights") == weights_stamp(name)
 
 
 def export_query_encoder(embedder: Embedder, index_dir: Path) -> bool:
@@ -175,7 +174,7 @@ def _export(embedder, folder: Path) -> bool:
         shutil.rmtree(work / "hf")
         info = {
             "model": embedder.name,
-            "weights": _weights_stamp(embedder.name),
+            "weights": weights_stamp(embedder.name),
             "dimension": embedder.dimension,
             "pooling": mode,
             "max_length": int(model.max_seq_length),
@@ -198,14 +197,3 @@ def _export(embedder, folder: Path) -> bool:
         return True
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _weights_stamp(name: str) -> str:
-    """Which weights a model name means now (its files' sizes and times): a model folder
-    replaced under the same name makes the export stale."""
-    try:
-        folder = Path(model_location(name))
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".safetensors", ".bin", ".json"))
-        return ";".join(f"{p.relative_to(folder)}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in files)
-    except (OSError, ValueError):
-        return ""
