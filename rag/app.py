@@ -15,17 +15,19 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from rag import saved
 from rag.answer import Answer, answer_question, final_answer
 from rag.build import BuildError, build_index
+from rag.cards import render_answer, render_hits
 from rag.corpus import UploadRejected, Watcher, store_upload
 from rag.export import SUFFIXES as EXPORT_SUFFIXES
 from rag.export import export
 from rag.llm import chat_client
 from rag.load import SUFFIXES
-from rag.present import answer_json, citation, reference, results_json, score_label
+from rag.present import answer_json, results_json
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher, parse_k
-from rag.saved import refresh_after_build
+from rag.saved import SavedSearchError, refresh_after_build
 from rag.settings import Settings, SettingsError
 from rag.store import store_exists, where_index
 
@@ -46,6 +48,8 @@ CSS = """
 .answer .unsupported {background: #ffd9d9; color: #111; border-radius: 2px; padding: 0 2px;}
 .answer .by, .answer .flags {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0 0 0;}
 .answer .warn {font-size: 0.9em; color: #b45309; margin-top: 4px;}
+.hit.new {border-left: 4px solid #16a34a;}
+.badge {background: #16a34a; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 0.85em;}
 """
 
 
@@ -103,79 +107,6 @@ class Engine:
         return "**Index:** " + " · ".join(parts)
 
 
-def render_hits(hits: list[Hit], engine: Engine) -> str:
-    """Result cards as HTML. Every piece of document text is escaped: pages are untrusted input."""
-    if not hits:
-        return "<p>Nothing relevant found.</p>"
-    cards = []
-    for hit in hits:
-        p = hit.passage
-        cite = html.escape(citation(hit))
-        if p.title:
-            cite = cite.replace(html.escape(p.title), f"<b>{html.escape(p.title)}</b>", 1)
-        parts = [f'<div class="hit" id="hit-{hit.rank}"><div class="cite">{cite} · {score_label(hit)}</div>']
-        if p.url and p.url.startswith(("http://", "https://")):
-            url = html.escape(p.url, quote=True)
-            parts.append(f'<div class="cite"><a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a></div>')
-        parts.append(f'<p class="passage">{_marked(p.text, hit.highlight)}</p>')
-        parts.append(
-            f'<button class="copy-cite" type="button" data-cite="{html.escape(reference(hit), quote=True)}">'
-            "Copy citation</button>"
-        )
-        if p.also_in:
-            places = "; ".join(html.escape(a) for a in p.also_in)
-            parts.append(f'<div class="also">Also in {len(p.also_in)} more: {places}</div>')
-        context = engine.searcher.context(p)
-        if context:
-            parts.append(
-                f"<details><summary>Show source lines around {html.escape(p.location)}</summary>"
-                f"<pre>{html.escape(context)}</pre></details>"
-            )
-        parts.append("</div>")
-        cards.append("".join(parts))
-    return "\n".join(cards)
-
-
-def render_answer(answer: Answer, hits: list[Hit], configured: bool = False) -> str:
-    """The answer as HTML: markers [n] link to their cards, unsupported sentences are marked, and a
-    line says who answered. The text is escaped: a model's answer echoes untrusted documents."""
-    ranks = {hit.rank for hit in hits}
-
-    def linked(text: str) -> str:
-        return re.sub(
-            r"\[(\d+)\]", lambda m: f'<a href="#hit-{m[1]}">[{m[1]}]</a>' if int(m[1]) in ranks else m[0], text
-        )
-
-    if answer.partial:
-        body = linked(html.escape(answer.text)) + " …"
-    else:
-        body = " ".join(
-            f'<span class="unsupported" title="not supported by the passage it cites">⚠ {linked(html.escape(s))}</span>'
-            if i in answer.unsupported
-            else linked(html.escape(s))
-            for i, s in enumerate(answer.sentences or [answer.text])
-        )
-    if answer.model:
-        by = f"answered by {html.escape(answer.model)}" + (
-            " (writing…)" if answer.partial else "; each sentence checked against the passages it cites"
-        )
-    elif not answer.confident:
-        by = "no answer: nothing in the corpus comes close to the question"
-    elif answer.warning:
-        by = "extractive answer: sentences quoted from the passages (the language model failed)"
-    elif configured:
-        by = "extractive answer: sentences quoted from the passages"
-    else:
-        by = "extractive answer (no language model configured): sentences quoted from the passages"
-    parts = [f'<div class="answer"><div>{body}</div><p class="by">{by}</p>']
-    if answer.warning:
-        parts.append(f'<div class="warn">⚠ {html.escape(answer.warning)}</div>')
-    if answer.flagged:
-        parts.append('<ul class="flags">' + "".join(f"<li>{html.escape(f)}</li>" for f in answer.flagged) + "</ul>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
 def answer_updates(engine: Engine, question: str, hits: list[Hit]) -> Iterator[tuple[str, str, bool]]:
     """(answer HTML, result cards HTML, whether anything relevant was found) as the answer
     improves: the cards come first, then the model's answer streams in above them and is replaced
@@ -194,13 +125,6 @@ def answer_updates(engine: Engine, question: str, hits: list[Hit]) -> Iterator[t
         yield "", cards, False
 
 
-def _marked(text: str, span: tuple[int, int] | None) -> str:
-    if not span:
-        return html.escape(text)
-    a, b = span
-    return f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
-
-
 def timeline_frame(hits: list[Hit]):
     """Matching passages per month ("2024-06"), for the timeline plot."""
     import pandas as pd
@@ -214,6 +138,35 @@ def audit_rows(engine: Engine) -> list[list]:
     """Per corpus file: passages indexed, or why it was skipped (or what of it was left out)."""
     files = engine.searcher.index.manifest.files
     return [[f.source, f.documents, f.passages, f.skipped or f.note or ""] for f in files]
+
+
+def saved_rows(engine: Engine) -> tuple[list[list], str]:
+    """The saved searches as table rows (name, question, new passages, last run), and a one-line
+    note when the file cannot be read: it is said, and the search goes on working."""
+    try:
+        searches = saved.load(engine.settings.index_dir)
+    except SavedSearchError as err:
+        return [], f"⚠ {err}"
+    return [
+        [s.name, s.question, len(s.new), s.last_run.replace("T", " ").replace("+00:00", "")] for s in searches.values()
+    ], ""
+
+
+def saved_page(engine: Engine, name: str) -> str:
+    """A saved search's results now, its new passages marked with when they arrived."""
+    try:
+        search = saved.load(engine.settings.index_dir)[name]
+    except (SavedSearchError, KeyError):
+        return "<p>No saved search of that name.</p>"
+    hits = saved.results(engine.searcher, search, highlight=True)
+    badges = {h.passage.hash: f"new · {search.new[h.passage.hash].replace('T', ' ')}" for h in hits
+              if h.passage.hash in search.new}  # fmt: skip
+    feed = html.escape(f"feeds/{name}.atom", quote=True)
+    head = (
+        f'<p class="saved-head">{len(badges)} new of {len(hits)} passages for “{html.escape(search.question)}” · '
+        f'<a href="{feed}" target="_blank">Atom feed</a></p>'
+    )
+    return head + render_hits(hits, engine, badges)
 
 
 def _filters(sources: list[str] | None, since: str, until: str) -> Filters:
@@ -316,6 +269,42 @@ def build_app(settings: Settings, mcp: bool = False):
             return answer_json(str(question), [], refused) | {"error": str(err)}
         return answer_json(question, hits, final_answer(engine.answer(question, hits)))
 
+    def saved_updates(note: str = ""):
+        rows, problem = saved_rows(engine)
+        return problem or note, rows, gr.update(choices=[r[0] for r in rows])
+
+    def save_search(name: str, question: str, sources: list[str], since: str, until: str):
+        """Save the question with its filters; its results now are not new to it."""
+        try:
+            if not str(question or "").strip():
+                raise QueryError("type the question to save first")
+            filters = _filters(sources, since, until)
+            search = saved.SavedSearch(
+                saved.check_name(str(name or "").strip()), question.strip(), list(filters.sources),
+                filters.since, filters.until,
+            )  # fmt: skip
+            hits = saved.results(engine.searcher, search)
+            saved.add(engine.settings.index_dir, search, hits, saved.corpus_files(engine.searcher))
+            note = f"Saved {search.name!r}: {len(hits)} passages now; new ones are marked after each build."
+        except (QueryError, SavedSearchError, OSError) as err:
+            note = f"Not saved: {err}"
+        return saved_updates(note)
+
+    def mark_read(name: str):
+        try:
+            note = f"{saved.mark_read(engine.settings.index_dir, name)} passages of {name!r} marked as read."
+        except (SavedSearchError, OSError) as err:
+            note = str(err)
+        return *saved_updates(note), saved_page(engine, name) if name else ""
+
+    def forget(name: str):
+        try:
+            saved.remove(engine.settings.index_dir, name)
+            note = f"Deleted the saved search {name!r}."
+        except (SavedSearchError, OSError) as err:
+            note = str(err)
+        return *saved_updates(note), ""
+
     def refreshed():
         return engine.status(), audit_rows(engine), gr.update(choices=engine.searcher.index.sources())
 
@@ -368,7 +357,12 @@ def build_app(settings: Settings, mcp: bool = False):
             )
             since = gr.Textbox(label="From (YYYY-MM-DD)", scale=1, elem_id="since")
             until = gr.Textbox(label="To (YYYY-MM-DD)", scale=1, elem_id="until")
-        ask_button = gr.Button("Search", variant="primary", elem_id="search-button")
+        with gr.Row():
+            ask_button = gr.Button("Search", variant="primary", elem_id="search-button", scale=2)
+            save_name = gr.Textbox(
+                show_label=False, placeholder="name, e.g. rail-freight", scale=2, min_width=160, elem_id="save-name"
+            )
+            save_button = gr.Button("Save search", scale=1, min_width=120, elem_id="save-search")
         answer = gr.HTML(elem_id="answer")
         timeline = gr.BarPlot(
             x="month",
@@ -385,6 +379,22 @@ def build_app(settings: Settings, mcp: bool = False):
                 value="md", label="Export the results as", scale=2, elem_id="export-format",
             )  # fmt: skip
             download = gr.DownloadButton("Download results", scale=1, elem_id="download", interactive=False)
+        rows, note = saved_rows(engine)
+        with gr.Accordion("Saved searches: what is new on your beat", open=True, elem_id="saved-panel"):
+            saved_note = gr.Markdown(note, elem_id="saved-note")
+            saved_table = gr.Dataframe(
+                rows,
+                headers=["name", "question", "new passages", "last run (UTC)"],
+                datatype=["str", "str", "number", "str"],
+                interactive=False,
+                elem_id="saved",
+            )
+            with gr.Row():
+                saved_pick = gr.Dropdown([r[0] for r in rows], label="Saved search", scale=3, elem_id="saved-pick")
+                open_button = gr.Button("Open", scale=1, elem_id="saved-open")
+                read_button = gr.Button("Mark as read", scale=1, elem_id="saved-read")
+                forget_button = gr.Button("Delete", scale=1, elem_id="saved-rm")
+            saved_results = gr.HTML(elem_id="saved-results")
         with gr.Accordion("Index and corpus", open=False):
             gr.Markdown(f"Corpus: {', '.join(str(p) for p in settings.corpus)} → index: {where_index(settings)}")
             audit = gr.Dataframe(
@@ -417,7 +427,16 @@ def build_app(settings: Settings, mcp: bool = False):
         outputs = [rebuild_log, status, audit, sources]
         rebuild_button.click(rebuild, None, outputs, api_name="rebuild", concurrency_limit=1)
         upload_button.click(upload, files, [*outputs, files], api_visibility="private", concurrency_limit=1)
-        gr.Timer(3).tick(refreshed, None, [status, audit, sources], api_visibility="private")
+        gr.Timer(3).tick(refreshed, None, [status, audit, sources], api_visibility="private").then(
+            lambda: saved_rows(engine)[0], None, saved_table, api_visibility="private"
+        )
+        beat = [saved_note, saved_table, saved_pick]
+        save_button.click(save_search, [save_name, question, sources, since, until], beat, api_visibility="private")
+        for trigger in (saved_pick.change, open_button.click):
+            trigger(lambda name: saved_page(engine, name) if name else "", saved_pick, saved_results,
+                    api_visibility="private")  # fmt: skip
+        read_button.click(mark_read, saved_pick, [*beat, saved_results], api_visibility="private")
+        forget_button.click(forget, saved_pick, [*beat, saved_results], api_visibility="private")
         # With MCP, agents get the two as tools answering JSON text (Gradio would send a dict as its
         # Python repr); the dict endpoints stay callable under their names, out of the tool list.
         visibility = "undocumented" if mcp else "public"
@@ -526,6 +545,7 @@ def launch(
     gr = _gradio()
 
     demo.queue(default_concurrency_limit=4).launch(
+        prevent_thread_lock=True,  # the feed route joins Gradio's server before it blocks
         server_name=host,
         server_port=port,
         css=CSS,
@@ -536,3 +556,40 @@ def launch(
         share=share,
         mcp_server=mcp,
     )
+    serve_feeds(demo.app, demo.engine, auth)
+    demo.block_thread()
+
+
+def serve_feeds(app, engine: Engine, auth: tuple[str, str] | None) -> None:
+    """GET /feeds/NAME.atom: the new passages of the saved search NAME as an Atom feed (rag.saved),
+    for a feed reader or a newsroom's chat. With --auth it asks for the same user and password by
+    HTTP Basic auth: a feed reader cannot fill in Gradio's login form."""
+    from fastapi import Request, Response
+
+    def feed(name: str, request: Request) -> Response:
+        if auth is not None and not _authorised(request.headers.get("authorization", ""), auth):
+            return Response("login required", 401, {"WWW-Authenticate": 'Basic realm="rag feeds"'})
+        try:
+            search = saved.load(engine.settings.index_dir).get(name)
+        except SavedSearchError as err:
+            return Response(str(err), 503, media_type="text/plain")
+        if search is None:
+            return Response(f"no saved search {name!r}", 404, media_type="text/plain")
+        body = saved.atom_feed(search, saved.new_hits(engine.searcher, search), link=str(request.url))
+        return Response(body, media_type="application/atom+xml")
+
+    feed.__annotations__ = {"name": str, "request": Request, "return": Response}  # FastAPI reads the types
+    app.add_api_route("/feeds/{name}.atom", feed, methods=["GET"])
+
+
+def _authorised(header: str, auth: tuple[str, str]) -> bool:
+    import base64
+    import binascii
+    import hmac
+
+    scheme, _, value = header.partition(" ")
+    try:
+        given = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return scheme.lower() == "basic" and hmac.compare_digest(given.encode(), f"{auth[0]}:{auth[1]}".encode())

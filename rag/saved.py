@@ -177,15 +177,17 @@ def refresh(index_dir: Path, run, files: dict[str, str]) -> dict[str, int]:
         return {name: len(s.new) for name, s in beat.searches.items()}
 
 
-def runner(searcher):
-    """`run` for `refresh`: a saved search's question and filters, searched to DEPTH."""
+def results(searcher, search: SavedSearch, highlight: bool = False) -> list[Hit]:
+    """A saved search's question and filters, searched to DEPTH."""
     from rag.retrieve import Filters
 
-    def run(search: SavedSearch) -> list[Hit]:
-        filters = Filters(sources=tuple(search.sources), since=search.since, until=search.until)
-        return searcher.search(search.question, k=DEPTH, filters=filters, highlight=False)
+    filters = Filters(sources=tuple(search.sources), since=search.since, until=search.until)
+    return searcher.search(search.question, k=DEPTH, filters=filters if filters.active else None, highlight=highlight)
 
-    return run
+
+def runner(searcher):
+    """`run` for `refresh`."""
+    return lambda search: results(searcher, search)
 
 
 def new_hits(searcher, search: SavedSearch) -> list[tuple[Hit, str]]:

@@ -89,3 +89,34 @@ def test_names_and_unknown_searches_are_one_line_errors(beat):
     assert bad.returncode == 1 and "name is letters, digits" in bad.stderr
     missing = rag("saved", "new", "nope", "--index", index)
     assert missing.returncode == 1 and "no saved search 'nope'" in missing.stderr
+
+
+def test_the_app_serves_the_feed_and_asks_a_feed_reader_for_the_password(beat):
+    """GET /feeds/NAME.atom as the app serves it, with the app's password asked by HTTP Basic auth."""
+    import base64
+    from pathlib import Path
+
+    import feedparser
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from rag.app import Engine, serve_feeds
+    from rag.settings import Settings
+
+    corpus, index = beat
+    assert rag("saved", "add", "antivirus", "Which company makes antivirus software?", "--index", index).returncode == 0
+    (corpus / "zz_new.txt").write_text(NEW_STORY)
+    assert rag("index", str(corpus), "--index", index, "--quiet").returncode == 0
+    app = FastAPI()
+    serve_feeds(app, Engine(Settings.from_env(index_dir=Path(index))), ("ana", "s3cret"))
+    client = TestClient(app)
+    refused = client.get("/feeds/antivirus.atom")
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Basic")
+    wrong = base64.b64encode(b"ana:guess").decode()
+    assert client.get("/feeds/antivirus.atom", headers={"Authorization": f"Basic {wrong}"}).status_code == 401
+    right = {"Authorization": "Basic " + base64.b64encode(b"ana:s3cret").decode()}
+    served = client.get("/feeds/antivirus.atom", headers=right)
+    assert served.status_code == 200 and served.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(served.content)
+    assert not feed.bozo and len(feed.entries) == 1 and "zz_new.txt" in feed.entries[0].summary
+    assert client.get("/feeds/unknown.atom", headers=right).status_code == 404

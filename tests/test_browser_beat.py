@@ -1,0 +1,85 @@
+"""The analyst's daily watch in headless Chromium: save a search, drop a new file into the watched
+folder, see the count of new passages appear and the passage marked, follow the feed; open a
+person's record; open a story's versions and their diff."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+
+import pytest
+
+from .conftest import SEEDS
+from .running import running_app
+from .test_browser import CHROMIUM, ask, browser, shots  # noqa: F401 - fixtures shared with the app's tests
+
+pytestmark = pytest.mark.slow
+SAVED_QUESTION = "How many cranes did the lighthouse keepers count?"
+NEW_FILE = "Kangso lighthouse\n\nThe Kangso lighthouse keepers counted 4,321 migrating cranes this spring.\n"
+
+
+@pytest.fixture(scope="module")
+def watched(tmp_path_factory):
+    """The app watching a copy of the seeds."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("beat")
+    corpus = root / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300, extra=("--watch",)) as (url, _):
+        yield url, corpus
+
+
+@pytest.fixture
+def page(browser, watched):  # noqa: F811 - the shared browser fixture
+    context = browser.new_context(viewport={"width": 1200, "height": 1400})
+    page = context.new_page()
+    page.goto(watched[0])
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def saved_row(count: int) -> str:
+    """The saved search's row as the table's text shows it: name, question, new passages."""
+    return f"cranes\n{SAVED_QUESTION}\n{count}\n"
+
+
+def test_a_saved_search_marks_the_passage_a_new_file_brings(page, watched, shots):  # noqa: F811
+    url, corpus = watched
+    page.locator("#question textarea").fill(SAVED_QUESTION)  # the seeds do not answer it yet
+    page.locator("#save-name textarea, #save-name input").first.fill("cranes")
+    page.locator("#save-search").click()
+    page.get_by_text("Saved 'cranes'").wait_for(timeout=60_000)
+    assert saved_row(0) in page.locator("#saved").inner_text()
+
+    (corpus / "zz_lighthouse.txt").write_text(NEW_FILE)  # the morning's scrape lands in the folder
+    page.wait_for_function(
+        "row => document.querySelector('#saved').innerText.includes(row)", arg=saved_row(1), timeout=240_000
+    )
+    page.locator("#saved-pick input").click()
+    page.get_by_role("option", name="cranes").click()
+    new = page.locator("#saved-results .hit.new")
+    new.first.wait_for(timeout=60_000)
+    assert new.count() == 1
+    assert "4,321 migrating cranes" in new.first.inner_text() and "new ·" in new.first.inner_text()
+    assert "zz_lighthouse.txt" in new.first.inner_text()
+    assert page.locator("#saved-results .hit").count() > 1  # the older results, unmarked, around it
+    page.locator("#saved-panel").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "saved.png"), full_page=True)
+
+    import feedparser
+
+    with urllib.request.urlopen(url + "feeds/cranes.atom", timeout=60) as response:
+        assert response.headers["Content-Type"].startswith("application/atom+xml")
+        feed = feedparser.parse(response.read())
+    assert not feed.bozo and len(feed.entries) == 1
+    assert "4,321 migrating cranes" in feed.entries[0].content[0].value
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(url + "feeds/nothing-saved.atom", timeout=30)
+    assert missing.value.code == 404
+
+    page.locator("#saved-read").click()
+    page.get_by_text("1 passages of 'cranes' marked as read").wait_for(timeout=30_000)
+    assert page.locator("#saved-results .hit.new").count() == 0
+    assert saved_row(0) in page.locator("#saved").inner_text()
