@@ -30,6 +30,7 @@ from rag.retrieve import Filters, QueryError, Searcher, parse_k
 from rag.saved import SavedSearchError, refresh_after_build
 from rag.settings import Settings, SettingsError
 from rag.store import store_exists, where_index
+from rag.versions import StoryVersions
 
 log = logging.getLogger(__name__)
 TIMELINE_HITS = 50
@@ -49,6 +50,10 @@ CSS = """
 .answer .by, .answer .flags {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0 0 0;}
 .answer .warn {font-size: 0.9em; color: #b45309; margin-top: 4px;}
 .hit.new {border-left: 4px solid #16a34a;}
+.hit .versions summary {cursor: pointer; font-size: 0.9em;}
+.hit .diff {white-space: pre-wrap; font-size: 0.9em; max-height: 24em; overflow: auto; line-height: 1.5;}
+.hit .diff ins {background: #c8f7d4; color: #111; text-decoration: none;}
+.hit .diff del {background: #ffd4d4; color: #111;}
 .badge {background: #16a34a; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 0.85em;}
 """
 
@@ -65,10 +70,18 @@ class Engine:
         self._searcher = Searcher(settings)
         self._rebuild = threading.Lock()
         self.client = chat_client(settings)  # None unless the user configured a language model
+        self._versions: tuple[Searcher | None, StoryVersions | None] = (None, None)
 
     @property
     def searcher(self) -> Searcher:
         return self._searcher
+
+    @property
+    def versions(self) -> StoryVersions:
+        searcher, versions = self._versions
+        if searcher is not self._searcher:  # one per build, made at its first use
+            self._versions = searcher, versions = self._searcher, StoryVersions(self._searcher.index)
+        return versions
 
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
         return self._searcher.search(question, k=k, filters=filters)

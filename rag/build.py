@@ -30,6 +30,7 @@ from rag.records import Document, Passage
 from rag.settings import Settings
 from rag.store import VectorStore, build_on_server, current_manifest, open_store, store_exists, write_build
 from rag.vectors import BuildVectors
+from rag.versions import documents_from_passages, group_versions, stored
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def build_index(
             documents=sum(f.documents for f in report.files),
             recurring_lines=sorted(recurring),
             glued_words=glued,
+            versions=stored(group_versions(documents_from_passages(all_chunks))),  # before merging: each in its order
             faiss_kind=settings.faiss_index,
             ann_threshold=settings.ann_threshold,
         )

@@ -9,6 +9,7 @@ import re
 from rag.answer import Answer
 from rag.present import citation, reference, score_label
 from rag.records import Hit
+from rag.versions import VersionGroup, diff_html
 
 
 def render_hits(hits: list[Hit], engine, badges: dict[str, str] | None = None) -> str:
@@ -37,6 +38,9 @@ def render_hits(hits: list[Hit], engine, badges: dict[str, str] | None = None) -
         if p.also_in:
             places = "; ".join(html.escape(a) for a in p.also_in)
             parts.append(f'<div class="also">Also in {len(p.also_in)} more: {places}</div>')
+        group = engine.versions.of(p)
+        if group is not None:
+            parts.append(versions_html(group, engine.versions.text))
         context = engine.searcher.context(p)
         if context:
             parts.append(
@@ -93,3 +97,24 @@ def _marked(text: str, span: tuple[int, int] | None) -> str:
         return html.escape(text)
     a, b = span
     return f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
+
+
+def versions_html(group: VersionGroup, text_of) -> str:
+    """ "3 versions": the versions of a story with their dates and sources, and what changed from
+    each to the next (a word diff) where the text differs; `text_of(source)` gives a version's text."""
+    label = f"{len(group)} versions" + (" (identical texts)" if group.exact else "")
+    items = "".join(
+        f"<li>{html.escape(d.date or 'undated')} · {html.escape(d.source)} · {html.escape(d.title or '')}</li>"
+        for d in group.docs
+    )
+    diffs = []
+    for old, new in zip(group.docs, group.docs[1:]):
+        before, after = text_of(old.source), text_of(new.source)
+        if group.exact or " ".join(before.split()) == " ".join(after.split()):
+            continue
+        diffs.append(
+            f'<p class="diff-head">What changed from {html.escape(old.source)} ({html.escape(old.date or "undated")}) '
+            f"to {html.escape(new.source)} ({html.escape(new.date or 'undated')}):</p>"
+            f'<div class="diff">{diff_html(before, after)}</div>'
+        )
+    return f'<details class="versions"><summary>{label}</summary><ul>{items}</ul>{"".join(diffs)}</details>'

@@ -76,14 +76,15 @@ class Manifest:
     documents: int = 0
     passages: int = 0
     built_at: str = ""
-    faiss_index: str = "IndexFlatIP"  # IndexFlatIP (exact), IndexIVFScalarQuantizer or IndexHNSWSQ (approximate)
+    faiss_index: str = "IndexFlatIP"  # IndexFlatIP (exact), IndexIVFScalarQuantizer, IndexIVFPQ or IndexHNSWSQ
     ann_threshold: int = DEFAULT_ANN_THRESHOLD  # with faiss_kind "auto": passages above which the index is approximate
-    faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw
+    faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw | ivfpq
     precision: str = "fp32"  # of the arithmetic that made the vectors (rag.embed.resolve_precision)
     model_weights: str = ""  # rag.embed.weights_digest of the model ("" in builds before it was kept)
     faiss_params: dict = field(default_factory=dict)  # nlist, nprobe, ef_search...: set again when the index is opened
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
     glued_words: dict = field(default_factory=dict)  # {glued token: mended}, rag.glue, learnt at each build
+    versions: list = field(default_factory=list)  # documents that are versions of one story (rag.versions.stored)
     artifacts: dict = field(default_factory=dict)  # bytes of every other file of the build, to catch truncation
     checksums: dict = field(default_factory=dict)  # SHA-256 of each, to catch garbage of the same size
 

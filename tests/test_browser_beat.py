@@ -4,12 +4,14 @@ person's record; open a story's versions and their diff."""
 
 from __future__ import annotations
 
+import collections
+import json
 import shutil
 import urllib.request
 
 import pytest
 
-from .conftest import SEEDS
+from .conftest import SEEDS, SHARED
 from .running import running_app
 from .test_browser import CHROMIUM, ask, browser, shots  # noqa: F401 - fixtures shared with the app's tests
 
@@ -26,8 +28,20 @@ def watched(tmp_path_factory):
     root = tmp_path_factory.mktemp("beat")
     corpus = root / "seeds"
     shutil.copytree(SEEDS, corpus)
+    (corpus / "kcna_rescraped.json").write_text(json.dumps(rescraped_story()))
     with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300, extra=("--watch",)) as (url, _):
         yield url, corpus
+
+
+def rescraped_story() -> list[dict]:
+    """The shortest KCNA story that the scrape holds twice, edited in between (same link)."""
+    records = json.loads(next((SHARED / "corpora" / "kcna-stiles").glob("*.json")).read_text())
+    by_link = collections.defaultdict(list)
+    for record in records:
+        if record.get("story_text"):
+            by_link[record["link"]].append(record)
+    edited = [v for v in by_link.values() if len({" ".join(r["story_text"].split()) for r in v}) > 1]
+    return min(edited, key=lambda v: len(v[0]["story_text"]))
 
 
 @pytest.fixture
@@ -83,3 +97,20 @@ def test_a_saved_search_marks_the_passage_a_new_file_brings(page, watched, shots
     page.get_by_text("1 passages of 'cranes' marked as read").wait_for(timeout=30_000)
     assert page.locator("#saved-results .hit.new").count() == 0
     assert saved_row(0) in page.locator("#saved").inner_text()
+
+
+def test_a_story_scraped_again_after_an_edit_shows_its_versions_and_what_changed(page, shots):  # noqa: F811
+    ask(page, "Which rocket launcher did Kim Jong Un watch being test-fired in August 2024?")
+    first = page.locator("#results .hit").first
+    assert "MRLS" in first.inner_text()
+    versions = first.locator("details.versions")
+    assert versions.locator("summary").inner_text() == "2 versions"
+    versions.locator("summary").click()
+    items = versions.locator("li").all_inner_texts()
+    assert len(items) == 2 and all("2024-08-28" in item and "kcna_rescraped.json#" in item for item in items)
+    diff = versions.locator(".diff")
+    diff.wait_for()
+    assert any("240mm-calibre" in i for i in diff.locator("ins").all_inner_texts())
+    assert any("240 mm" in d for d in diff.locator("del").all_inner_texts())
+    first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "versions.png"), full_page=True)
