@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,22 +19,24 @@ from pathlib import Path
 from rag import saved
 from rag.answer import Answer, answer_question, final_answer
 from rag.build import BuildError, build_index
-from rag.cards import render_answer, render_hits
+from rag.cards import person_html, render_answer, render_hits
 from rag.corpus import UploadRejected, Watcher, store_upload
 from rag.export import SUFFIXES as EXPORT_SUFFIXES
 from rag.export import export
 from rag.llm import chat_client
 from rag.load import SUFFIXES
-from rag.present import answer_json, results_json
+from rag.people import PeopleIndex, person_in_question
+from rag.present import answer_json, person_hits, results_json
 from rag.records import Hit
 from rag.retrieve import Filters, QueryError, Searcher, parse_k
 from rag.saved import SavedSearchError, refresh_after_build
 from rag.settings import Settings, SettingsError
-from rag.store import store_exists, where_index
+from rag.store import all_passages, store_exists, where_index
 from rag.versions import StoryVersions
 
 log = logging.getLogger(__name__)
 TIMELINE_HITS = 50
+PERSON_HITS = 30  # passages listed under a person's record, newest first
 
 CSS = """
 .hit {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; margin: 0 0 12px 0;}
@@ -54,6 +57,8 @@ CSS = """
 .hit .diff {white-space: pre-wrap; font-size: 0.9em; max-height: 24em; overflow: auto; line-height: 1.5;}
 .hit .diff ins {background: #c8f7d4; color: #111; text-decoration: none;}
 .hit .diff del {background: #ffd4d4; color: #111;}
+.person .co, .person .places {display: inline-block; vertical-align: top; min-width: 260px; margin-right: 24px;}
+.person .n {color: var(--body-text-color-subdued); font-size: 0.85em;}
 .badge {background: #16a34a; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 0.85em;}
 """
 
@@ -71,10 +76,18 @@ class Engine:
         self._rebuild = threading.Lock()
         self.client = chat_client(settings)  # None unless the user configured a language model
         self._versions: tuple[Searcher | None, StoryVersions | None] = (None, None)
+        self._people: tuple[Searcher | None, PeopleIndex | None] = (None, None)
 
     @property
     def searcher(self) -> Searcher:
         return self._searcher
+
+    @property
+    def people(self) -> PeopleIndex:
+        searcher, people = self._people
+        if searcher is not self._searcher:  # found once per build, at the first person asked for
+            self._people = searcher, people = self._searcher, PeopleIndex.build(all_passages(self._searcher.index))
+        return people
 
     @property
     def versions(self) -> StoryVersions:
@@ -140,11 +153,15 @@ def answer_updates(engine: Engine, question: str, hits: list[Hit]) -> Iterator[t
 
 def timeline_frame(hits: list[Hit]):
     """Matching passages per month ("2024-06"), for the timeline plot."""
+    months = [h.passage.date[:7] for h in hits if h.passage.date and re.fullmatch(r"\d{4}-\d{2}.*", h.passage.date)]
+    return pd_frame(dict(sorted(Counter(months).items())))
+
+
+def pd_frame(per_month: dict[str, int]):
+    """{"2024-06": 3, ...} as the frame a bar plot draws."""
     import pandas as pd
 
-    months = pd.Series([h.passage.date[:7] for h in hits if h.passage.date], dtype=str)
-    counts = months[months.str.fullmatch(r"\d{4}-\d{2}")].value_counts().sort_index()
-    return pd.DataFrame({"month": counts.index.astype(str), "passages": counts.to_numpy()})
+    return pd.DataFrame({"month": list(per_month), "passages": list(per_month.values())})
 
 
 def audit_rows(engine: Engine) -> list[list]:
@@ -318,6 +335,22 @@ def build_app(settings: Settings, mcp: bool = False):
             note = str(err)
         return *saved_updates(note), ""
 
+    def show_person(name: str):
+        report = engine.people.report(str(name or "").strip()) if str(name or "").strip() else None
+        if report is None:
+            said = f"Nobody called “{html.escape(str(name))}” is named in the index." if name else ""
+            return f"<p>{said}</p>", gr.BarPlot(value=None), ""
+        frame = pd_frame(report.timeline)
+        plot = gr.BarPlot(value=frame, y_lim=[0, int(frame["passages"].max()) + 1])
+        return person_html(report), plot, render_hits(person_hits(report, PERSON_HITS), engine)
+
+    def person_of_question(question: str):
+        """A question that is a person's name opens their record too."""
+        name = person_in_question(str(question or ""), engine.people)
+        if name is None:
+            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        return name, *show_person(name), gr.update(open=True)
+
     def refreshed():
         return engine.status(), audit_rows(engine), gr.update(choices=engine.searcher.index.sources())
 
@@ -392,6 +425,17 @@ def build_app(settings: Settings, mcp: bool = False):
                 value="md", label="Export the results as", scale=2, elem_id="export-format",
             )  # fmt: skip
             download = gr.DownloadButton("Download results", scale=1, elem_id="download", interactive=False)
+        with gr.Accordion("People: who appears when, where and with whom", open=False, elem_id="people-panel") as panel:
+            with gr.Row():
+                person = gr.Textbox(
+                    show_label=False, placeholder="a name, e.g. Choe Son Hui", scale=4, elem_id="person-name"
+                )
+                person_button = gr.Button("Show person", scale=1, elem_id="person-button")
+            person_head = gr.HTML(elem_id="person")
+            person_plot = gr.BarPlot(
+                x="month", y="passages", label="Passages naming them, per month", height=200, elem_id="person-timeline"
+            )
+            person_cards = gr.HTML(elem_id="person-passages")
         rows, note = saved_rows(engine)
         with gr.Accordion("Saved searches: what is new on your beat", open=True, elem_id="saved-panel"):
             saved_note = gr.Markdown(note, elem_id="saved-note")
@@ -443,6 +487,11 @@ def build_app(settings: Settings, mcp: bool = False):
         gr.Timer(3).tick(refreshed, None, [status, audit, sources], api_visibility="private").then(
             lambda: saved_rows(engine)[0], None, saved_table, api_visibility="private"
         )
+        shown = [person_head, person_plot, person_cards]
+        for trigger in (person.submit, person_button.click):
+            trigger(show_person, person, shown, api_visibility="private")
+        for trigger in (question.submit, ask_button.click):
+            trigger(person_of_question, question, [person, *shown, panel], api_visibility="private")
         beat = [saved_note, saved_table, saved_pick]
         save_button.click(save_search, [save_name, question, sources, since, until], beat, api_visibility="private")
         for trigger in (saved_pick.change, open_button.click):

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 from rag.answer import Answer
 from rag.present import citation, reference, score_label
 from rag.records import Hit
+
+if TYPE_CHECKING:
+    from rag.people import PersonReport
 from rag.versions import VersionGroup, diff_html
 
 
@@ -118,3 +122,22 @@ def versions_html(group: VersionGroup, text_of) -> str:
             f'<div class="diff">{diff_html(before, after)}</div>'
         )
     return f'<details class="versions"><summary>{label}</summary><ul>{items}</ul>{"".join(diffs)}</details>'
+
+
+def person_html(report: PersonReport, top: int = 12) -> str:
+    """A person's record: how often and when they are named, the spellings, the people named with
+    them and the places (counts of passages)."""
+
+    def listed(pairs: list[tuple[str, int]], empty: str) -> str:
+        items = "".join(f"<li>{html.escape(name)} <span class='n'>{n}</span></li>" for name, n in pairs[:top])
+        return f"<ul>{items}</ul>" if items else f"<p>{empty}</p>"
+
+    last = f" · last seen {html.escape(report.last_seen)}" if report.last_seen else ""
+    first = f"first seen {html.escape(report.first_seen)}" if report.first_seen else "undated"
+    return (
+        f'<div class="person"><h3>{html.escape(report.name)}</h3>'
+        f"<p>{len(report.appearances)} passages · {first}{last} · written as "
+        f"{html.escape(', '.join(report.spellings))}</p>"
+        f'<div class="co"><b>Named with</b>{listed(report.co_mentions, "nobody else")}</div>'
+        f'<div class="places"><b>Places</b>{listed(report.places, "no place named")}</div></div>'
+    )

@@ -430,6 +430,30 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
+@main.command(cls=_Command)
+@click.argument("name")
+@click.option("-n", "limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Passages to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (passages in the search schema).")
+@index_option
+def people(name, limit, as_json, index_dir, store, collection) -> None:
+    """The passages naming the person NAME, newest first, with mentions per month, the places and
+    the people named with them; spellings are matched (Kim Jong Un, Kim Jong-un, Pak/Park, Ri/Lee)."""
+    from rag.people import PeopleIndex
+    from rag.present import dumps, format_person, person_json
+    from rag.store import all_passages, open_store
+
+    vectors = open_store(_settings(index_dir=index_dir, store=store, collection=collection))
+    try:
+        report = PeopleIndex.build(all_passages(vectors)).report(name)
+    finally:
+        vectors.close()
+    if report is None:
+        raise click.ClickException(
+            f"nobody called {name!r} is named in the index; try another spelling or `rag search`"
+        )
+    click.echo(dumps(person_json(report, limit)) if as_json else format_person(report, limit))
+
+
 @main.group()
 def saved() -> None:
     """Saved searches: questions followed over time, with the passages new since the last look."""
@@ -575,15 +599,13 @@ def tune(out, epochs, check, index_dir, store, collection) -> None:
     from rag.build import build_index
     from rag.evaluate import evaluate, read_questions
     from rag.retrieve import Searcher
-    from rag.store import open_store
+    from rag.store import all_passages, open_store
     from rag.tune import tune_model
 
     settings = _settings(index_dir=index_dir, store=store, collection=collection)
     store_ = open_store(settings)
     manifest = store_.manifest
-    passages = [
-        p for start in range(0, len(store_), 1000) for p in store_.get(range(start, min(start + 1000, len(store_))))
-    ]
+    passages = list(all_passages(store_))
     store_.close()
     out = out or settings.index_dir / "tuned-model"
     with tqdm(desc="Tuning", unit="step", disable=False) as bar:

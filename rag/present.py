@@ -9,6 +9,7 @@ from rag.records import Hit
 
 if TYPE_CHECKING:
     from rag.answer import Answer
+    from rag.people import PersonReport
 
 
 def citation(hit: Hit) -> str:
@@ -69,6 +70,48 @@ def format_answer(answer: Answer) -> str:
         lines.append("  (extractive answer: sentences quoted from the passages below)")
     lines += [f"  ! {note}" for note in answer.flagged]
     return "Answer:\n" + "\n".join(lines)
+
+
+def person_hits(report: PersonReport, limit: int) -> list[Hit]:
+    """The passages naming a person, newest first, as hits: ranked in date order, the first
+    mention marked, so that they print, export and serialise as search results do."""
+    return [
+        Hit(a.passage, score=0.0, rank=i, highlight=a.spans[0] if a.spans else None)
+        for i, a in enumerate(report.appearances[:limit], 1)
+    ]
+
+
+def person_json(report: PersonReport, limit: int) -> dict:
+    """`rag people NAME --json`: the person's record; "passages" holds objects of the `search --json`
+    results schema, newest first."""
+    return {
+        "name": report.name,
+        "spellings": report.spellings,
+        "mentions": report.mentions,
+        "passages_total": len(report.appearances),
+        "first_seen": report.first_seen,
+        "last_seen": report.last_seen,
+        "timeline": report.timeline,
+        "places": [{"place": p, "passages": n} for p, n in report.places],
+        "co_mentions": [{"name": p, "passages": n} for p, n in report.co_mentions],
+        "passages": [h.to_json() for h in person_hits(report, limit)],
+    }
+
+
+def format_person(report: PersonReport, limit: int, top: int = 10) -> str:
+    """The person's record for the terminal: when they appear, where, with whom, then the passages."""
+    width = max(report.timeline.values(), default=1) or 1
+    bars = {month: "#" * max(min(n, 1), round(30 * n / width)) for month, n in report.timeline.items()}
+    lines = [
+        f"{report.name}: {len(report.appearances)} passages, {report.first_seen or '?'} to {report.last_seen or '?'}",
+        f"  written as: {', '.join(report.spellings)}",
+        "  mentions per month (passages):",
+        *(f"    {month}  {bar:30s} {report.timeline[month]}" for month, bar in bars.items()),
+        "  named with: " + (", ".join(f"{name} ({n})" for name, n in report.co_mentions[:top]) or "nobody"),
+        "  places: " + (", ".join(f"{place} ({n})" for place, n in report.places[:top]) or "none named"),
+        "",
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n" + format_hits(person_hits(report, limit))
 
 
 def dumps(obj: dict) -> str:

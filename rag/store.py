@@ -12,7 +12,7 @@ Milvus Lite file). The build writes through `write_build`, the search reads thro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -139,6 +139,12 @@ def open_store(settings: Settings, model: str | None = None) -> VectorStore:
     from rag.index import StoredIndex
 
     return StoredIndex(settings.index_dir, model)
+
+
+def all_passages(store: VectorStore, block: int = 1000) -> Iterator[Passage]:
+    """Every passage of a build, in id order, read a block at a time."""
+    for start in range(0, len(store), block):
+        yield from store.get(list(range(start, min(start + block, len(store)))))
 
 
 def store_exists(settings: Settings) -> bool:

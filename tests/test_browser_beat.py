@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import shutil
 import urllib.request
 
@@ -29,13 +30,24 @@ def watched(tmp_path_factory):
     corpus = root / "seeds"
     shutil.copytree(SEEDS, corpus)
     (corpus / "kcna_rescraped.json").write_text(json.dumps(rescraped_story()))
+    (corpus / "kcna_foreign_minister.json").write_text(json.dumps(stories_naming("Choe Son Hui", 24)))
     with running_app(root / "idx", root / "app.log", corpus=[corpus], timeout=300, extra=("--watch",)) as (url, _):
         yield url, corpus
 
 
+def kcna_records() -> list[dict]:
+    return json.loads(next((SHARED / "corpora" / "kcna-stiles").glob("*.json")).read_text())
+
+
+def stories_naming(name: str, count: int) -> list[dict]:
+    """The shortest `count` KCNA stories that name `name`, one per link."""
+    named = {r["link"]: r for r in kcna_records() if name in (r.get("story_text") or "")}
+    return sorted(named.values(), key=lambda r: len(r["story_text"]))[:count]
+
+
 def rescraped_story() -> list[dict]:
     """The shortest KCNA story that the scrape holds twice, edited in between (same link)."""
-    records = json.loads(next((SHARED / "corpora" / "kcna-stiles").glob("*.json")).read_text())
+    records = kcna_records()
     by_link = collections.defaultdict(list)
     for record in records:
         if record.get("story_text"):
@@ -114,3 +126,27 @@ def test_a_story_scraped_again_after_an_edit_shows_its_versions_and_what_changed
     assert any("240 mm" in d for d in diff.locator("del").all_inner_texts())
     first.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "versions.png"), full_page=True)
+
+
+def test_a_question_that_is_a_name_opens_the_persons_record(page, shots):  # noqa: F811
+    page.locator("#question textarea").fill("Choe Son-hui")  # the spelling of the South's press
+    page.locator("#search-button").click()
+    head = page.locator("#person .person")
+    head.wait_for(timeout=120_000)
+    assert head.locator("h3").inner_text() == "Choe Son Hui"
+    co = head.locator(".co li").all_inner_texts()
+    assert co and all(re.search(r" \d+$", item) for item in co)  # names with their counts
+    cards = page.locator("#person-passages .hit")
+    assert cards.count() > 5
+    cites = page.locator("#person-passages .hit .cite").all_inner_texts()
+    dates = [m.group() for m in (re.search(r"\d{4}-\d{2}-\d{2}", c) for c in cites) if m]
+    assert dates == sorted(dates, reverse=True) and len(dates) > 5  # newest first
+    assert all("Choe Son Hui" in c.locator("mark").inner_text() for c in cards.all()[:5])
+    page.locator("#person-timeline").scroll_into_view_if_needed()
+    page.locator("#person-timeline g.plot_marks path, #person-timeline rect").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(shots / "person.png"), full_page=True)
+
+    page.locator("#person-name textarea").fill("choe son hiu")  # a typo finds the one near name
+    page.locator("#person-button").click()
+    page.wait_for_timeout(500)
+    page.wait_for_function("() => document.querySelector('#person h3')?.innerText === 'Choe Son Hui'")
