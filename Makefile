@@ -36,7 +36,7 @@ test-fast: install
 
 # Refresh the README's pictures (the tests themselves never write into the checkout).
 screenshots: install browser
-	SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_browser.py
+	SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_browser.py tests/test_browser_beat.py
 
 clean:
 	rm -rf $(VENV) index/current index/builds

@@ -23,6 +23,7 @@ from rag.cards import person_html, render_answer, render_hits
 from rag.corpus import UploadRejected, Watcher, store_upload
 from rag.export import SUFFIXES as EXPORT_SUFFIXES
 from rag.export import export
+from rag.feeds import serve_feeds
 from rag.llm import chat_client
 from rag.load import SUFFIXES
 from rag.people import PeopleIndex, person_in_question
@@ -189,8 +190,8 @@ def saved_page(engine: Engine, name: str) -> str:
     except (SavedSearchError, KeyError):
         return "<p>No saved search of that name.</p>"
     hits = saved.results(engine.searcher, search, highlight=True)
-    badges = {h.passage.hash: f"new · {search.new[h.passage.hash].replace('T', ' ')}" for h in hits
-              if h.passage.hash in search.new}  # fmt: skip
+    arrived = {digest: when.replace("T", " ").replace("+00:00", " UTC") for digest, when in search.new.items()}
+    badges = {h.passage.hash: f"new · {arrived[h.passage.hash]}" for h in hits if h.passage.hash in arrived}
     feed = html.escape(f"feeds/{name}.atom", quote=True)
     head = (
         f'<p class="saved-head">{len(badges)} new of {len(hits)} passages for “{html.escape(search.question)}” · '
@@ -342,7 +343,7 @@ def build_app(settings: Settings, mcp: bool = False):
             return f"<p>{said}</p>", gr.BarPlot(value=None), ""
         frame = pd_frame(report.timeline)
         plot = gr.BarPlot(value=frame, y_lim=[0, int(frame["passages"].max()) + 1])
-        return person_html(report), plot, render_hits(person_hits(report, PERSON_HITS), engine)
+        return person_html(report), plot, render_hits(person_hits(report, PERSON_HITS), engine, scored=False)
 
     def person_of_question(question: str):
         """A question that is a person's name opens their record too."""
@@ -620,38 +621,3 @@ def launch(
     )
     serve_feeds(demo.app, demo.engine, auth)
     demo.block_thread()
-
-
-def serve_feeds(app, engine: Engine, auth: tuple[str, str] | None) -> None:
-    """GET /feeds/NAME.atom: the new passages of the saved search NAME as an Atom feed (rag.saved),
-    for a feed reader or a newsroom's chat. With --auth it asks for the same user and password by
-    HTTP Basic auth: a feed reader cannot fill in Gradio's login form."""
-    from fastapi import Request, Response
-
-    def feed(name: str, request: Request) -> Response:
-        if auth is not None and not _authorised(request.headers.get("authorization", ""), auth):
-            return Response("login required", 401, {"WWW-Authenticate": 'Basic realm="rag feeds"'})
-        try:
-            search = saved.load(engine.settings.index_dir).get(name)
-        except SavedSearchError as err:
-            return Response(str(err), 503, media_type="text/plain")
-        if search is None:
-            return Response(f"no saved search {name!r}", 404, media_type="text/plain")
-        body = saved.atom_feed(search, saved.new_hits(engine.searcher, search), link=str(request.url))
-        return Response(body, media_type="application/atom+xml")
-
-    feed.__annotations__ = {"name": str, "request": Request, "return": Response}  # FastAPI reads the types
-    app.add_api_route("/feeds/{name}.atom", feed, methods=["GET"])
-
-
-def _authorised(header: str, auth: tuple[str, str]) -> bool:
-    import base64
-    import binascii
-    import hmac
-
-    scheme, _, value = header.partition(" ")
-    try:
-        given = base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    return scheme.lower() == "basic" and hmac.compare_digest(given.encode(), f"{auth[0]}:{auth[1]}".encode())

@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 from rag.versions import VersionGroup, diff_html
 
 
-def render_hits(hits: list[Hit], engine, badges: dict[str, str] | None = None) -> str:
+def render_hits(hits: list[Hit], engine, badges: dict[str, str] | None = None, scored: bool = True) -> str:
     """Result cards as HTML; `engine.searcher` gives each card its source lines. `badges` (passage
-    hash -> words) marks cards, e.g. the passages new to a saved search."""
+    hash -> words) marks cards, e.g. the passages new to a saved search; `scored` False leaves out
+    the score (passages listed by date, not ranked)."""
     if not hits:
         return "<p>Nothing relevant found.</p>"
     cards = []
@@ -30,7 +31,8 @@ def render_hits(hits: list[Hit], engine, badges: dict[str, str] | None = None) -
         badge = (badges or {}).get(p.hash)
         mark = f'<span class="badge">{html.escape(badge)}</span> ' if badge else ""
         kind = "hit new" if badge else "hit"
-        parts = [f'<div class="{kind}" id="hit-{hit.rank}"><div class="cite">{mark}{cite} · {score_label(hit)}</div>']
+        score = f" · {score_label(hit)}" if scored else ""
+        parts = [f'<div class="{kind}" id="hit-{hit.rank}"><div class="cite">{mark}{cite}{score}</div>']
         if p.url and p.url.startswith(("http://", "https://")):
             url = html.escape(p.url, quote=True)
             parts.append(f'<div class="cite"><a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a></div>')

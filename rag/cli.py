@@ -223,6 +223,7 @@ def search(question, k, as_json, form, queries, index_dir, store, collection, mo
     """Find the passages that answer QUESTION, with citations."""
     from rag.present import dumps, format_hits, results_json
     from rag.retrieve import QueryError, Searcher
+    from rag.versions import StoryVersions
 
     if (question is None) == (queries is None):
         raise click.UsageError("give either a QUESTION or --queries FILE")
@@ -249,7 +250,7 @@ def search(question, k, as_json, form, queries, index_dir, store, collection, mo
         else:
             if queries is not None:
                 click.echo(f"# {text}")
-            click.echo(format_hits(hits))
+            click.echo(format_hits(hits, StoryVersions(searcher.index)))
             if queries is not None:
                 click.echo()
 
@@ -452,6 +453,37 @@ def people(name, limit, as_json, index_dir, store, collection) -> None:
             f"nobody called {name!r} is named in the index; try another spelling or `rag search`"
         )
     click.echo(dumps(person_json(report, limit)) if as_json else format_person(report, limit))
+
+
+@main.command(cls=_Command)
+@click.argument("source", required=False)
+@index_option
+def versions(source, index_dir, store, collection) -> None:
+    """The versions of the story in SOURCE (as cited: FILE or FILE#ID) with a word diff of what
+    changed; without SOURCE, how many stories have versions, and the edited ones."""
+    from rag.present import format_versions
+    from rag.store import open_store
+    from rag.versions import StoryVersions, from_stored
+
+    vectors = open_store(_settings(index_dir=index_dir, store=store, collection=collection))
+    try:
+        groups = from_stored(vectors.manifest.versions)
+        if source is None:
+            edited = [g for g in groups if not g.exact]
+            click.echo(
+                f"{len(groups)} stories with versions: {len(groups) - len(edited)} identical, {len(edited)} edited"
+            )
+            for group in edited:
+                click.echo(f"  {len(group)} versions  {group.docs[0].date or 'undated'}  {group.docs[0].source}  "
+                           f"{group.docs[0].title or ''}".rstrip())  # fmt: skip
+            return
+        story = StoryVersions(vectors)
+        group = next((g for g in groups if source in g.sources), None)
+        if group is None:
+            raise click.ClickException(f"{source!r} has no other version in the index (`rag versions` lists them)")
+        click.echo(format_versions(group, story.text))
+    finally:
+        vectors.close()
 
 
 @main.group()

@@ -10,6 +10,7 @@ from rag.records import Hit
 if TYPE_CHECKING:
     from rag.answer import Answer
     from rag.people import PersonReport
+    from rag.versions import StoryVersions, VersionGroup
 
 
 def citation(hit: Hit) -> str:
@@ -35,19 +36,41 @@ def reference(hit: Hit) -> str:
     return ", ".join(v for v in parts if v) + "."
 
 
-def format_hits(hits: list[Hit]) -> str:
+def format_hits(hits: list[Hit], versions: StoryVersions | None = None, scored: bool = True) -> str:
+    """Hits for the terminal; with `versions`, a line under a story that has other versions; `scored`
+    False leaves out the scores (passages listed by date, not ranked)."""
     if not hits:
         return "No passages found."
     blocks = []
     for hit in hits:
-        lines = [f"{citation(hit)}  ({score_label(hit)})"]
+        lines = [f"{citation(hit)}  ({score_label(hit)})" if scored else citation(hit)]
         if hit.passage.url:
             lines.append(f"    {hit.passage.url}")
         lines += ["    " + line for line in hit.passage.text.split("\n")]
         if hit.passage.also_in:
             lines.append(f"    also in: {'; '.join(hit.passage.also_in)}")
+        if versions is not None and (group := versions.of(hit.passage)) is not None:
+            kind = "identical" if group.exact else "edited"
+            lines.append(f"    {len(group)} versions ({kind}): rag versions '{group.docs[0].source}'")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def format_versions(group: VersionGroup, text_of) -> str:
+    """A story's versions for the terminal, oldest first, and what changed from each to the next as
+    a word diff ([-removed-] {+added+}); `text_of(source)` gives a version's text."""
+    from rag.versions import word_diff
+
+    lines = [f"{len(group)} versions ({'identical texts' if group.exact else 'edited'}):"]
+    lines += [f"  {d.date or 'undated'}  {d.source}  {d.title or ''}".rstrip() for d in group.docs]
+    for old, new in zip(group.docs, group.docs[1:]):
+        before, after = text_of(old.source), text_of(new.source)
+        if group.exact or before.split() == after.split():
+            continue
+        marks = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}"}
+        changed = "".join(marks[op].format(text) for op, text in word_diff(before, after))
+        lines += ["", f"What changed from {old.source} to {new.source}:", changed]
+    return "\n".join(lines)
 
 
 def results_json(query: str, hits: list[Hit]) -> dict:
@@ -111,7 +134,7 @@ def format_person(report: PersonReport, limit: int, top: int = 10) -> str:
         "  places: " + (", ".join(f"{place} ({n})" for place, n in report.places[:top]) or "none named"),
         "",
     ]  # fmt: skip
-    return "\n".join(lines) + "\n" + format_hits(person_hits(report, limit))
+    return "\n".join(lines) + "\n" + format_hits(person_hits(report, limit), scored=False)
 
 
 def dumps(obj: dict) -> str:

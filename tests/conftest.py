@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import json
 import os
 import shutil
 from pathlib import Path
@@ -100,3 +102,24 @@ def milvus_server(tmp_path_factory):
     server.terminate()
     server.wait(timeout=30)
     log.close()
+
+
+def kcna_records() -> list[dict]:
+    return json.loads(next((SHARED / "corpora" / "kcna-stiles").glob("*.json")).read_text())
+
+
+def stories_naming(name: str, count: int) -> list[dict]:
+    """The shortest `count` KCNA stories that name `name`, one per link."""
+    named = {r["link"]: r for r in kcna_records() if name in (r.get("story_text") or "")}
+    return sorted(named.values(), key=lambda r: len(r["story_text"]))[:count]
+
+
+def rescraped_story() -> list[dict]:
+    """The shortest KCNA story that the scrape holds twice, edited in between (same link)."""
+    records = kcna_records()
+    by_link = collections.defaultdict(list)
+    for record in records:
+        if record.get("story_text"):
+            by_link[record["link"]].append(record)
+    edited = [v for v in by_link.values() if len({" ".join(r["story_text"].split()) for r in v}) > 1]
+    return min(edited, key=lambda v: len(v[0]["story_text"]))

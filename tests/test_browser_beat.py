@@ -4,7 +4,6 @@ person's record; open a story's versions and their diff."""
 
 from __future__ import annotations
 
-import collections
 import json
 import re
 import shutil
@@ -12,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import SEEDS, SHARED
+from .conftest import SEEDS, rescraped_story, stories_naming
 from .running import running_app
 from .test_browser import CHROMIUM, ask, browser, shots  # noqa: F401 - fixtures shared with the app's tests
 
@@ -35,27 +34,6 @@ def watched(tmp_path_factory):
         yield url, corpus
 
 
-def kcna_records() -> list[dict]:
-    return json.loads(next((SHARED / "corpora" / "kcna-stiles").glob("*.json")).read_text())
-
-
-def stories_naming(name: str, count: int) -> list[dict]:
-    """The shortest `count` KCNA stories that name `name`, one per link."""
-    named = {r["link"]: r for r in kcna_records() if name in (r.get("story_text") or "")}
-    return sorted(named.values(), key=lambda r: len(r["story_text"]))[:count]
-
-
-def rescraped_story() -> list[dict]:
-    """The shortest KCNA story that the scrape holds twice, edited in between (same link)."""
-    records = kcna_records()
-    by_link = collections.defaultdict(list)
-    for record in records:
-        if record.get("story_text"):
-            by_link[record["link"]].append(record)
-    edited = [v for v in by_link.values() if len({" ".join(r["story_text"].split()) for r in v}) > 1]
-    return min(edited, key=lambda v: len(v[0]["story_text"]))
-
-
 @pytest.fixture
 def page(browser, watched):  # noqa: F811 - the shared browser fixture
     context = browser.new_context(viewport={"width": 1200, "height": 1400})
@@ -64,6 +42,13 @@ def page(browser, watched):  # noqa: F811 - the shared browser fixture
     page.locator("#question textarea").wait_for()
     yield page
     context.close()
+
+
+def shot(page, selector: str, path, height: int = 1200) -> None:
+    """A picture of the part of the page that `selector` starts, at most `height` pixels tall."""
+    box = page.locator(selector).bounding_box()  # in the viewport; the clip of a full page is in the page
+    top = box["y"] + page.evaluate("window.scrollY")
+    page.screenshot(path=str(path), full_page=True, clip={**box, "y": top, "height": min(box["height"], height)})
 
 
 def saved_row(count: int) -> str:
@@ -91,8 +76,7 @@ def test_a_saved_search_marks_the_passage_a_new_file_brings(page, watched, shots
     assert "4,321 migrating cranes" in new.first.inner_text() and "new ·" in new.first.inner_text()
     assert "zz_lighthouse.txt" in new.first.inner_text()
     assert page.locator("#saved-results .hit").count() > 1  # the older results, unmarked, around it
-    page.locator("#saved-panel").scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "saved.png"), full_page=True)
+    shot(page, "#saved-panel", shots / "saved.png")
 
     import feedparser
 
@@ -124,8 +108,7 @@ def test_a_story_scraped_again_after_an_edit_shows_its_versions_and_what_changed
     diff.wait_for()
     assert any("240mm-calibre" in i for i in diff.locator("ins").all_inner_texts())
     assert any("240 mm" in d for d in diff.locator("del").all_inner_texts())
-    first.scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "versions.png"), full_page=True)
+    shot(page, "#results .hit:first-child", shots / "versions.png")
 
 
 def test_a_question_that_is_a_name_opens_the_persons_record(page, shots):  # noqa: F811
@@ -144,7 +127,7 @@ def test_a_question_that_is_a_name_opens_the_persons_record(page, shots):  # noq
     assert all("Choe Son Hui" in c.locator("mark").inner_text() for c in cards.all()[:5])
     page.locator("#person-timeline").scroll_into_view_if_needed()
     page.locator("#person-timeline g.plot_marks path, #person-timeline rect").first.wait_for(timeout=30_000)
-    page.screenshot(path=str(shots / "person.png"), full_page=True)
+    shot(page, "#people-panel", shots / "person.png")
 
     page.locator("#person-name textarea").fill("choe son hiu")  # a typo finds the one near name
     page.locator("#person-button").click()

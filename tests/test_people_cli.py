@@ -1,5 +1,6 @@
-"""`rag people NAME` on real KCNA records: the person's passages newest first, the months they
-appear in (months without them as 0), the people and places named with them; spellings folded."""
+"""`rag people NAME` and `rag versions` on real KCNA records: the person's passages newest first, the
+months they appear in (months without them as 0), the people named with them, spellings folded; a
+story scraped again after an edit, its versions and the word diff."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 
 import pytest
 
-from .conftest import SHARED
+from .conftest import SHARED, rescraped_story
 
 pytestmark = pytest.mark.slow
 
@@ -29,6 +30,7 @@ def index(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("people")
     (root / "corpus").mkdir()
     (root / "corpus" / "kcna.json").write_text(json.dumps(chosen))
+    (root / "corpus" / "rescraped.json").write_text(json.dumps(rescraped_story()))
     built = rag("index", str(root / "corpus"), "--index", str(root / "index"), "--quiet")
     assert built.returncode == 0, built.stderr
     return str(root / "index")
@@ -64,3 +66,17 @@ def test_an_unknown_person_is_a_one_line_error(index):
     done = rag("people", "Nobody Atall Here", "--index", index)
     assert done.returncode == 1 and done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and "rag search" in done.stderr
+
+
+def test_versions_lists_the_edited_story_and_shows_what_changed(index):
+    listed = rag("versions", "--index", index)
+    assert listed.returncode == 0, listed.stderr
+    assert "1 edited" in listed.stdout and "corpus/rescraped.json#0" in listed.stdout
+    shown = rag("versions", "corpus/rescraped.json#1", "--index", index)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("2 versions (edited):")
+    assert "[-240 mm -]{+240mm-calibre +}" in shown.stdout
+    found = rag("search", "test-fire of the 240mm-calibre MRLS", "-k", "1", "--index", index)
+    assert "2 versions (edited): rag versions 'corpus/rescraped.json#0'" in found.stdout
+    alone = rag("versions", "corpus/kcna.json#0", "--index", index)
+    assert alone.returncode == 1 and "no other version" in alone.stderr

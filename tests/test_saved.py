@@ -100,7 +100,8 @@ def test_the_app_serves_the_feed_and_asks_a_feed_reader_for_the_password(beat):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from rag.app import Engine, serve_feeds
+    from rag.app import Engine
+    from rag.feeds import serve_feeds
     from rag.settings import Settings
 
     corpus, index = beat
@@ -120,3 +121,18 @@ def test_the_app_serves_the_feed_and_asks_a_feed_reader_for_the_password(beat):
     feed = feedparser.parse(served.content)
     assert not feed.bozo and len(feed.entries) == 1 and "zz_new.txt" in feed.entries[0].summary
     assert client.get("/feeds/unknown.atom", headers=right).status_code == 404
+
+
+def test_the_app_says_a_damaged_saved_searches_file_in_one_line_and_still_searches(beat):
+    from pathlib import Path
+
+    from rag.app import Engine, saved_page, saved_rows
+    from rag.settings import Settings
+
+    _, index = beat
+    (Path(index) / "saved_searches.json").write_text('{"format": 99, "searches": "not a list"}')
+    engine = Engine(Settings.from_env(index_dir=Path(index)))
+    rows, note = saved_rows(engine)
+    assert rows == [] and note.startswith("⚠ ") and "move it aside" in note and "\n" not in note
+    assert "No saved search" in saved_page(engine, "anything")
+    assert engine.search("Which company makes antivirus software?", 5)
