@@ -94,18 +94,39 @@ def base_passages() -> tuple[list, np.ndarray]:
 def synthetic_vectors(base: np.ndarray, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`size` unit vectors, each two real embeddings mixed (weights 0.5-0.8 and 0.2-0.5) plus noise
     of norm 0.35; and the indexes of the two."""
+    vectors = np.empty((size, base.shape[1]), dtype=np.float32)
+    first, second, blocks = synthetic_vector_blocks(base, size, seed)
+    for start, block in blocks:
+        vectors[start : start + len(block)] = block
+    return vectors, first, second
+
+
+def synthetic_vector_blocks(base: np.ndarray, size: int, seed: int = 0, block: int = 100_000):
+    """The vectors of `synthetic_vectors` a slice at a time, for sizes that do not fit in memory:
+    (first, second, an iterator of (start, float32 slice)); the same numbers for the same seed."""
     rng = np.random.default_rng(seed)
     first = rng.integers(0, len(base), size)
     second = rng.integers(0, len(base), size)
     weight = rng.uniform(0.2, 0.5, size).astype(np.float32)[:, None]
-    vectors = np.empty((size, base.shape[1]), dtype=np.float32)
-    for start in range(0, size, 100_000):  # in slices, to keep the peak memory down
-        s = slice(start, min(size, start + 100_000))
-        noise = rng.standard_normal((s.stop - s.start, base.shape[1])).astype(np.float32)
-        noise *= 0.35 / np.linalg.norm(noise, axis=1, keepdims=True)
-        mixed = (1 - weight[s]) * base[first[s]] + weight[s] * base[second[s]] + noise
-        vectors[s] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
-    return vectors, first, second
+
+    def slices():
+        for start in range(0, size, block):  # in slices, to keep the peak memory down
+            s = slice(start, min(size, start + block))
+            noise = rng.standard_normal((s.stop - s.start, base.shape[1])).astype(np.float32)
+            noise *= 0.35 / np.linalg.norm(noise, axis=1, keepdims=True)
+            mixed = (1 - weight[s]) * base[first[s]] + weight[s] * base[second[s]] + noise
+            yield start, mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+
+    return first, second, slices()
+
+
+def synthetic_text_parts(passages) -> tuple[list[str], list[str]]:
+    """The two halves a synthetic passage's text is made of: passage i's text is heads[first[i]] + " "
+    + tails[second[i]] (the first half of one real passage's sentences, the first third of another's)."""
+    pieces = [split_sentences_text(p.text) or [p.text] for p in passages]
+    heads = [" ".join(one[: max(1, len(one) // 2 + 1)]) for one in pieces]
+    tails = [" ".join(two[: max(1, len(two) // 3)]) for two in pieces]
+    return heads, tails
 
 
 def synthetic_index_dir(size: int) -> Path:
@@ -122,11 +143,10 @@ def write_synthetic_index(size: int, seed: int = 0, **index_options) -> Path:
 
     passages, base = base_passages()
     vectors, first, second = synthetic_vectors(base, size, seed)
-    pieces = [split_sentences_text(p.text) or [p.text] for p in passages]
+    heads, tails = synthetic_text_parts(passages)
     out: list[Passage] = []
     for i, (a, b) in enumerate(zip(first.tolist(), second.tolist())):
-        one, two = pieces[a], pieces[b]
-        text = " ".join(one[: max(1, len(one) // 2 + 1)] + two[: max(1, len(two) // 3)])
+        text = heads[a] + " " + tails[b]
         source = f"synth/part-{i // 1000:04d}.json#synth-{i}"
         out.append(Passage(text, source, passages[a].title, None, None, None, passages[a].date, None, hash=str(i)))
     manifest = Manifest(model=DEFAULT_MODEL, dimension=vectors.shape[1], corpus_root=str(WORK / "synth"))

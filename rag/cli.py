@@ -110,10 +110,10 @@ def main() -> None:
 @click.option("--batch-size", type=int, default=None, help="Texts per embedding batch [default: 64].")
 @click.option(
     "--faiss-index",
-    type=click.Choice(["auto", "flat", "ivf", "hnsw"]),
+    type=click.Choice(["auto", "flat", "ivf", "hnsw", "ivfsq8"]),
     default=None,
-    help="Vector index: auto (exact up to --ann-threshold passages, IVF above), or flat, ivf, hnsw whatever "
-    "the size [default: auto, or $RAG_FAISS_INDEX].",
+    help="Vector index: auto (exact up to --ann-threshold passages, IVF above, IVF with 8-bit codes above 2M), "
+    "or flat, ivf, hnsw, ivfsq8 whatever the size [default: auto, or $RAG_FAISS_INDEX].",
 )
 @click.option(
     "--ann-threshold",

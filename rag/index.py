@@ -38,8 +38,11 @@ from rag.vectors import SentenceVectors
 
 FORMAT_VERSION = 3  # 2: sentence vectors stored for the highlight; 3: a table of the files each passage is in
 
-FAISS_KINDS = ("auto", "flat", "ivf", "hnsw")
+FAISS_KINDS = ("auto", "flat", "ivf", "hnsw", "ivfsq8")
 DEFAULT_ANN_THRESHOLD = Settings.ann_threshold
+# kind "auto": more passages than this get IVF with 8-bit codes instead of float16 ones, whose 768 bytes a
+# vector (7.7 GB at 10M) would not fit a searcher in 8 GiB (bench/RESULTS.md, issue 13, part 3).
+SQ8_THRESHOLD = 2_000_000
 EXACT_SUBSET = 20_000  # a filtered search over at most this many passages of an approximate index is exact
 ANN_RECALL_TARGET = 0.97  # recall@10 against exact search that nprobe/efSearch are tuned for at build time
 
@@ -76,9 +79,9 @@ class Manifest:
     documents: int = 0
     passages: int = 0
     built_at: str = ""
-    faiss_index: str = "IndexFlatIP"  # IndexFlatIP (exact), IndexIVFScalarQuantizer, IndexIVFPQ or IndexHNSWSQ
+    faiss_index: str = "IndexFlatIP"  # IndexFlatIP (exact), IndexIVFScalarQuantizer or IndexHNSWSQ
     ann_threshold: int = DEFAULT_ANN_THRESHOLD  # with faiss_kind "auto": passages above which the index is approximate
-    faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw | ivfpq
+    faiss_kind: str = "auto"  # as asked: auto | flat | ivf | hnsw | ivfsq8
     precision: str = "fp32"  # of the arithmetic that made the vectors (rag.embed.resolve_precision)
     model_weights: str = ""  # rag.embed.weights_digest of the model ("" in builds before it was kept)
     faiss_params: dict = field(default_factory=dict)  # nlist, nprobe, ef_search...: set again when the index is opened
@@ -241,42 +244,50 @@ def write_index(
 
 
 def make_vector_index(
-    vectors: np.ndarray, dimension: int, kind: str = "auto", ann_threshold: int = DEFAULT_ANN_THRESHOLD
+    vectors: np.ndarray,
+    dimension: int,
+    kind: str = "auto",
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+    sq8_threshold: int | None = None,
 ):
     """The FAISS index over `vectors` (L2-normalised float32, inner product) and its search parameters.
 
-    kind "auto": exact search (IndexFlatIP) up to `ann_threshold` vectors, IVF above it; "flat", "ivf"
-    and "hnsw" force that index whatever the size (an IVF index needs 39 vectors per list to train, so
-    a corpus of under 156 passages stays flat). The approximate indexes store float16 vectors
-    (half the memory of float32, no measurable loss for cosine ranking), and their search breadth
-    (IVF nprobe, HNSW efSearch) is the smallest that reaches ANN_RECALL_TARGET recall@10 against
-    exact search on sample queries drawn around the corpus's own vectors."""
+    kind "auto": exact search (IndexFlatIP) up to `ann_threshold` vectors, IVF with float16 codes
+    above it, IVF with 8-bit codes ("ivfsq8") above `sq8_threshold` (default SQ8_THRESHOLD);
+    "flat", "ivf", "hnsw" and "ivfsq8" force that index whatever the size (an IVF index needs 39
+    vectors per list to train, so a corpus of under 156 passages stays flat). IVF and HNSW store
+    float16 vectors (half the memory of float32, no measurable loss for cosine ranking); "ivfsq8"
+    one byte a dimension, which keeps a 10M-passage searcher under 8 GiB at recall@10 0.97
+    (bench/RESULTS.md: IVF-PQ with a re-rank lost to it on memory, recall and build time). The
+    search breadth (IVF nprobe, HNSW efSearch) is the smallest that reaches ANN_RECALL_TARGET
+    recall@10 against exact search on sample queries drawn around the corpus's own vectors."""
     import faiss
 
     if kind not in FAISS_KINDS:
         raise ValueError(f"faiss_index must be one of {', '.join(FAISS_KINDS)}, not {kind!r}")
     size = len(vectors)
     if kind == "auto":
-        kind = "ivf" if size > ann_threshold else "flat"
+        above = SQ8_THRESHOLD if sq8_threshold is None else sq8_threshold
+        kind = ("ivfsq8" if size > above else "ivf") if size > ann_threshold else "flat"
     nlist = _ivf_lists(size)
-    if kind == "ivf" and nlist < 4:
+    if kind in ("ivf", "ivfsq8") and nlist < 4:
         kind = "flat"
     if kind == "flat" or size == 0:
         index = faiss.IndexFlatIP(dimension)
         _add_in_blocks(index, vectors)
         return index, {}
     fp16 = faiss.ScalarQuantizer.QT_fp16
-    if kind == "ivf":
+    if kind in ("ivf", "ivfsq8"):
         quantizer = faiss.IndexFlatIP(dimension)
-        index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, fp16, faiss.METRIC_INNER_PRODUCT)
-        # k-means on a sample (64 a list: a 1M-vector index trains in seconds), then the vectors
-        # added a block at a time: `vectors` may be a file mapped from disk, larger than memory.
-        rng = np.random.default_rng(0)
-        sample = np.sort(rng.choice(size, size=min(size, 64 * nlist), replace=False))
-        index.cp.max_points_per_centroid = 64
-        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+        codes = fp16 if kind == "ivf" else faiss.ScalarQuantizer.QT_8bit
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, codes, faiss.METRIC_INNER_PRODUCT)
+        # k-means on a sample (64 a list: a 1M-vector index trains in seconds; 40 above the SQ8 threshold,
+        # where 4096 lists are learnt in minutes on two cores), then the vectors added a block at a
+        # time: `vectors` may be a file mapped from disk, larger than memory.
+        _train_on_sample(index, vectors, (64 if kind == "ivf" else 40) * nlist)
         _add_in_blocks(index, vectors)
-        params = {"nlist": nlist, "nprobe": _tune(index, vectors, "nprobe", [n for n in _LADDER if n <= nlist])}
+        params = {"nlist": nlist} if kind == "ivf" else {"nlist": nlist, "codes": "sq8"}
+        params["nprobe"] = _tune(index, vectors, "nprobe", [n for n in _LADDER if n <= nlist])
     else:
         index = faiss.IndexHNSWSQ(dimension, fp16, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 64
@@ -287,12 +298,22 @@ def make_vector_index(
     return index, params
 
 
+def _train_on_sample(index, vectors: np.ndarray, count: int) -> None:
+    size = len(vectors)
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(size, size=min(size, count), replace=False))
+    index.cp.max_points_per_centroid = max(1, count // index.nlist)
+    index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+
+
 _LADDER = (1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 
 
 def _ivf_lists(size: int) -> int:
     """Inverted lists for an IVF index: the power of two nearest sqrt(size), at most 4096, and few
-    enough that k-means has 39 vectors per list to learn from (under 4 lists: no IVF)."""
+    enough that k-means has 39 vectors per list to learn from (under 4 lists: no IVF). 4096 stays
+    the cap at 10M (2,400 vectors a list): assigning 10M vectors to more lists costs more on two
+    cores than the shorter lists save (bench/RESULTS.md, issue 13)."""
     nlist = min(4096, 2 ** round(np.log2(max(size, 1)) / 2))
     while nlist > 1 and size < 39 * nlist:
         nlist //= 2

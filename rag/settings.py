@@ -43,7 +43,7 @@ class Settings:
     spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's names
     report_lag_days: int = 3  # ...or dated up to this many days after it: reports follow what they report
     ann_threshold: int = 50_000  # more passages than this: approximate vector search (bench/RESULTS.md)
-    faiss_index: str = "auto"  # auto (flat up to ann_threshold, then ivf) | flat | ivf | hnsw
+    faiss_index: str = "auto"  # auto (flat, ivf above ann_threshold, ivfsq8 above 2M) | flat | ivf | hnsw | ivfsq8
     max_file_mb: float = 25.0  # larger files are skipped with a reason: embedding them would take hours
     text_field: str | None = None  # JSON exports: field names, detected when None
     title_field: str | None = None

@@ -155,3 +155,28 @@ def test_bm25_scores_match_bm25s_and_top_respects_allowed():
     inside = lexical.top(query, 10, allowed)
     assert set(inside) <= set(allowed.tolist()) and len(inside) == 10
     assert lexical.top("zebra", 10) == {}
+
+
+def test_above_sq8_threshold_ivf_with_8bit_codes_is_chosen_and_recorded(tmp_path, vectors, queries, monkeypatch):
+    monkeypatch.setattr("rag.index.SQ8_THRESHOLD", 2000)
+    stored = write(tmp_path, vectors, ann_threshold=1000)
+    manifest = json.loads((current_build(tmp_path / "idx") / "manifest.json").read_text())
+    assert manifest["faiss_index"] == "IndexIVFScalarQuantizer" and manifest["faiss_kind"] == "auto"
+    params = manifest["faiss_params"]
+    assert params["codes"] == "sq8" and 1 <= params["nprobe"] <= params["nlist"]
+    ivf = faiss.extract_index_ivf(stored.vectors)
+    assert ivf.nprobe == params["nprobe"] and ivf.code_size == DIM  # one byte a dimension
+    _, found = stored.search(queries, 10)
+    assert recall_at(found, exact_neighbours(vectors, queries)) >= 0.95
+    stored.close()
+    again = StoredIndex(tmp_path / "idx")
+    assert (again.search(queries, 10)[1] == found).all()
+    assert np.abs(again.vectors_of([3, 2999]) - vectors[[3, 2999]]).max() < 0.02  # 8-bit codes read back
+
+
+def test_auto_below_sq8_threshold_keeps_float16_ivf(vectors):
+    index, params = make_vector_index(vectors, DIM, "auto", ann_threshold=1000)
+    assert type(index).__name__ == "IndexIVFScalarQuantizer" and set(params) == {"nlist", "nprobe"}
+    from rag.index import SQ8_THRESHOLD
+
+    assert SQ8_THRESHOLD >= 1_000_000  # the 1M index of bench/RESULTS.md stays IVF-fp16
