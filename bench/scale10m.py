@@ -18,12 +18,12 @@ step holds all the vectors in memory:
              ready vectors: the build the product does (train, add, tune nprobe)
   bm25       a BM25 index of the SIZE synthetic texts in bm25s's own format (built here from the
              token counts of the real passages' halves, a block at a time: LexicalIndex.build holds
-             every token list in memory and does not fit at 10M), with each word's highest score
-             (MaxScore); LexicalIndex.search/top p50 over the 200 questions, before (exhaustive) and after
+             every token list in memory and does not fit at 10M); LexicalIndex.search/top p50 over
+             the 200 questions
   store      a complete build folder (passages.sqlite, bm25/, vectors.faiss, manifest) and a warm
              rag.retrieve.Searcher on it: search p50 (no highlight) against the floor, recall@10 of
              its vector index against exact search, resident memory; the same with today's
-             index and BM25 (hard links, no copy)
+             index (hard links, no copy)
 
 Each step keeps its result in WORK (default /tmp/rag-10m) and is skipped when it is there.
 
@@ -486,19 +486,12 @@ def write_bm25(folder: Path, size: int, block: int = 250_000) -> dict:
 
 
 def step_bm25(size: int, n: int, search: bool = True) -> None:
-    from rag.lexical import LexicalIndex
-
     folder = WORK / "bm25"
     if not (WORK / "bm25-build.json").exists():
         info = write_bm25(folder, size)
-        log(f"bm25 written: {info}")
-        started = time.perf_counter()
-        lexical = LexicalIndex.load(folder, size)
-        LexicalIndex.write_bounds(folder, lexical.retriever)
-        info["bounds_s"] = time.perf_counter() - started
         info["bytes"] = {p.name: p.stat().st_size for p in folder.iterdir()}
         save_json("bm25-build.json", info)
-        log(f"bm25 bounds: {info}")
+        log(f"bm25 written: {info}")
     if search and not (WORK / "bm25-search.json").exists():
         out = subprocess.run(
             [sys.executable, __file__, "--bm25-search", str(size), "--questions", str(n)],
@@ -512,8 +505,9 @@ def step_bm25(size: int, n: int, search: bool = True) -> None:
 
 def bm25_search(size: int, n: int) -> dict:
     """p50 of LexicalIndex.search (what the searcher calls: top 100, the dense candidates' scores, the
-    best score) and of LexicalIndex.top, exhaustive (today) and by MaxScore;
-    and that both give the same top 100."""
+    best score) and of LexicalIndex.top. (A MaxScore top n, skipping the long lists of common words
+    by each word's highest score, was measured here and dropped: p50 142 ms against 155, p95 2.0 s
+    against 0.7 s, bench/RESULTS.md.)"""
     from latency import questions
 
     from rag.lexical import LexicalIndex
@@ -522,28 +516,20 @@ def bm25_search(size: int, n: int) -> dict:
     lexical = LexicalIndex.load(WORK / "bm25", size)
     rng = np.random.default_rng(1)
     out = {"memory_opened": memory()}
-    found = {}
-    for mode in ("exhaustive", "maxscore", "exhaustive", "maxscore"):  # twice each: the second with warm pages
-        lexical.use_bounds = mode == "maxscore"
+    for mode in ("cold", "warm"):  # the second pass with the pages the first read
         times = {"search": [], "top": []}
-        found[mode] = []
         for q in asked:
             also = rng.choice(size, 100, replace=False)
             started = time.perf_counter()
-            hits = lexical.search(q, FETCH, also=also)
+            lexical.search(q, FETCH, also=also)
             times["search"].append(time.perf_counter() - started)
             started = time.perf_counter()
             lexical.top(q, FETCH)
             times["top"].append(time.perf_counter() - started)
-            found[mode].append(hits)
         for what, values in times.items():
             out[f"{mode}_{what}_p50_ms"] = 1000 * statistics.median(values)
             out[f"{mode}_{what}_p95_ms"] = 1000 * sorted(values)[int(0.95 * len(values))]
         log(mode, {k: round(v, 1) for k, v in out.items() if k.startswith(mode)})
-    same = 0
-    for a, b in zip(found["exhaustive"], found["maxscore"]):
-        same += sorted(np.round(list(a.top.values()), 4)) == sorted(np.round(list(b.top.values()), 4))
-    out["same_top_scores"] = same
     out["questions"] = len(asked)
     out["memory"] = memory()
     return out
@@ -596,13 +582,12 @@ def write_passages(path: Path, size: int) -> float:
     return time.perf_counter() - started
 
 
-def assemble(folder: Path, size: int, faiss_file: Path, info: dict, bounds: bool) -> Path:
+def assemble(folder: Path, size: int, faiss_file: Path, info: dict) -> Path:
     """An index folder (INDEX/current -> builds/STAMP) whose files are hard links to those made above."""
     import shutil
     from dataclasses import asdict
 
     from rag.index import Manifest
-    from rag.lexical import BOUNDS_FILE
     from rag.settings import DEFAULT_MODEL
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -611,8 +596,7 @@ def assemble(folder: Path, size: int, faiss_file: Path, info: dict, bounds: bool
     os.link(WORK / "passages.sqlite", build / "passages.sqlite")
     os.link(faiss_file, build / "vectors.faiss")
     for part in (WORK / "bm25").iterdir():
-        if bounds or part.name != BOUNDS_FILE:  # without them: today's exhaustive BM25
-            os.link(part, build / "bm25" / part.name)
+        os.link(part, build / "bm25" / part.name)
     manifest = Manifest(model=DEFAULT_MODEL, dimension=DIM, passages=size, corpus_root=str(WORK / "synth"))
     manifest.faiss_index, manifest.faiss_kind, manifest.faiss_params = info["index"], info["kind"], info["params"]
     files = [f for f in sorted(build.rglob("*")) if f.is_file()]
@@ -630,10 +614,10 @@ def step_store(size: int, n: int) -> None:
         log(f"passages.sqlite written in {seconds:.0f} s")
     product = load_json("product.json")
     setups = {
-        "today": (WORK / "cand-IVF4096-SQfp16.faiss", {"index": "IndexIVFScalarQuantizer", "kind": "ivf"}, False),
-        "chosen": (WORK / "store-new" / "vectors.faiss", {"index": product["index"], "kind": "auto"}, True),
+        "today": (WORK / "cand-IVF4096-SQfp16.faiss", {"index": "IndexIVFScalarQuantizer", "kind": "ivf"}),
+        "chosen": (WORK / "store-new" / "vectors.faiss", {"index": product["index"], "kind": "auto"}),
     }
-    for name, (faiss_file, info, bounds) in setups.items():
+    for name, (faiss_file, info) in setups.items():
         if (WORK / f"searcher-{name}.json").exists() or not faiss_file.exists():
             continue
         if name == "today":
@@ -641,7 +625,7 @@ def step_store(size: int, n: int) -> None:
             info["params"] = {"nlist": 4096, "nprobe": best["nprobe"]}
         else:
             info["params"] = product["params"]
-        folder = assemble(WORK / f"index-{name}", size, faiss_file, info, bounds)
+        folder = assemble(WORK / f"index-{name}", size, faiss_file, info)
         out = subprocess.run(
             [sys.executable, __file__, "--searcher", str(folder), "--questions", str(n)],
             check=True,

@@ -171,7 +171,7 @@ class SentenceTransformerEmbedder(Embedder):
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batch with less padding
-        step = batch_size * 8
+        step = batch_size  # one batch a call: the token embeddings of only `batch_size` texts are held at once
         with tqdm(total=len(texts), desc="Embedding", unit="passage", disable=not progress) as bar:
             for start in range(0, len(texts), step):
                 chunk = order[start : start + step]

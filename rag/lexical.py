@@ -41,24 +41,10 @@ def _with_cjk_bigrams(words: list[str]) -> list[str]:
     return words + bigrams if bigrams else words
 
 
-BOUNDS_FILE = "word_max.npy"  # each word's highest score, the bound by which MaxScore skips long lists
-# `top` reads whole lists of at most this share of the question's postings before it sums them all instead.
-MAXSCORE_SHARE = 0.5
-# Below this many postings in the question's words the exhaustive sum is the faster (about 1 ms a
-# million on this machine's cores, against MaxScore's fixed cost of 10-15 ms: bench/RESULTS.md).
-MAXSCORE_MIN_POSTINGS = 2_000_000
-
-
 class LexicalIndex:
-    """BM25 over the passages. The postings are bm25s's (a sparse matrix: each word's passages in id
-    order with their score), with each word's highest score beside them, from which `top` finds the
-    best n passages without reading the long lists of common words whole (MaxScore)."""
-
-    def __init__(self, retriever, size: int, bounds: np.ndarray | None = None):
+    def __init__(self, retriever, size: int):
         self.retriever = retriever
         self.size = size
-        self.bounds = bounds  # each word's highest score, or None (a build before them): lists read whole
-        self.use_bounds = True  # False: the exhaustive sum over every posting (for the benchmarks)
         self._sorted_vocabulary: list[str] | None = None
         self._known: dict = {}
         self._scripts: set[str] | None = None
@@ -70,20 +56,12 @@ class LexicalIndex:
         retriever = bm25s.BM25()
         if texts:
             retriever.index(tokenize(texts), show_progress=False)
-            return cls(retriever, len(texts), word_maxima(retriever.scores))
-        return cls(retriever, 0)
+        return cls(retriever, len(texts))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self.size:
             self.retriever.save(str(folder), show_progress=False)
-            bounds = self.bounds if self.bounds is not None else word_maxima(self.retriever.scores)
-            np.save(folder / BOUNDS_FILE, bounds)
-
-    @staticmethod
-    def write_bounds(folder: Path, retriever) -> None:
-        """Each word's highest score, for an index saved without them (read a word at a time)."""
-        np.save(folder / BOUNDS_FILE, word_maxima(retriever.scores))
 
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
@@ -91,24 +69,18 @@ class LexicalIndex:
 
         if size == 0:
             return cls.build([])
-        bounds = np.load(folder / BOUNDS_FILE) if (folder / BOUNDS_FILE).exists() else None
-        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False), size, bounds)
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False), size)
 
     def scores(self, query: str, variants: bool = False) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query word is indexed); with
         `variants`, the corpus's spellings of the question's names count too."""
         return self._scores(query, variants).astype(np.float32)
 
-    def _token_ids(self, query: str, variants: bool = False) -> list[int]:
+    def _scores(self, query: str, variants: bool = False) -> np.ndarray:
         tokens = tokenize([query])[0] if self.size else []
         if variants and tokens:
             tokens += self._variants(query, tokens)
-        return self.retriever.get_tokens_ids(tokens) if tokens else []
-
-    def _scores(self, query: str, variants: bool = False) -> np.ndarray:
-        return self._scores_of_ids(self._token_ids(query, variants))
-
-    def _scores_of_ids(self, ids: list[int]) -> np.ndarray:
+        ids = self.retriever.get_tokens_ids(tokens) if tokens else []
         if not ids:
             return np.zeros(self.size)
         # The postings of the query's words, summed per passage in one pass (bincount): bm25s's own
@@ -147,19 +119,9 @@ class LexicalIndex:
     def search(
         self, query: str, n: int, allowed: np.ndarray | None = None, also=(), variants: bool = False
     ) -> LexicalHits:
-        """The lexical seam (see rag.store.LexicalSearch): the top n, the scores of the ids in `also`
-        and the corpus's best score; by MaxScore when there are no `allowed` ids, else over the
-        whole score array of the corpus."""
+        """The lexical seam (see rag.store.LexicalSearch), over the whole score array of the corpus."""
+        scores = self.scores(query, variants)
         also = np.asarray(list(also), dtype=np.int64)
-        ids = self._token_ids(query, variants)
-        if allowed is None and self._maxscore_pays(ids):
-            top = self._top_by_maxscore(ids, n)
-            return LexicalHits(
-                top=top,
-                scores=dict(zip(also.tolist(), self._scores_of(ids, also).tolist())) if len(also) else {},
-                best=max(top.values(), default=0.0),
-            )
-        scores = self._scores_of_ids(ids).astype(np.float32)
         return LexicalHits(
             top=self.top(query, n, allowed, scores),
             scores=dict(zip(also.tolist(), scores[also].tolist())) if len(also) else {},
@@ -171,11 +133,7 @@ class LexicalIndex:
     ) -> dict[int, float]:
         """The (at most) n passages with the highest positive BM25 score, among `allowed` ids when
         given: {passage id: score}. `scores`: the query's scores() when already computed."""
-        if scores is None:
-            ids = self._token_ids(query)
-            if allowed is None and self._maxscore_pays(ids):
-                return self._top_by_maxscore(ids, n)
-            scores = self._scores_of_ids(ids)
+        scores = self._scores(query) if scores is None else scores
         ids = None if allowed is None else np.asarray(allowed, dtype=np.int64)
         if ids is not None:
             scores = scores[ids]
@@ -183,82 +141,6 @@ class LexicalIndex:
         top = top[scores[top] > 0]
         values = scores[top].astype(np.float32).tolist()
         return dict(zip((top if ids is None else ids[top]).tolist(), values))
-
-    def _maxscore_pays(self, ids: list[int]) -> bool:
-        # BM25L/BM25+ add a score for the words a passage lacks: every passage scores, no list is short.
-        if not (self.use_bounds and self.bounds is not None and ids):
-            return False
-        if getattr(self.retriever, "nonoccurrence_array", None) is not None:
-            return False
-        indptr = self.retriever.scores["indptr"]
-        terms = np.asarray(ids, dtype=np.int64)
-        return int((np.asarray(indptr[terms + 1]) - np.asarray(indptr[terms])).sum()) >= MAXSCORE_MIN_POSTINGS
-
-    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        matrix = self.retriever.scores
-        a, b = int(matrix["indptr"][term]), int(matrix["indptr"][term + 1])
-        return matrix["indices"][a:b], matrix["data"][a:b]
-
-    def _scores_of(self, ids: list[int], docs: np.ndarray) -> np.ndarray:
-        """The BM25 scores of passages `docs` for the query words `ids`: each looked up in each word's
-        postings (sorted by passage id), not summed over the corpus."""
-        docs = np.asarray(docs, dtype=np.int64)
-        order = np.argsort(docs, kind="stable")
-        ranked = docs[order]
-        out = np.zeros(len(docs))
-        for term, weight in zip(*np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)):
-            out += weight * _look_up(*self._postings(int(term)), ranked)
-        scores = np.empty(len(docs), dtype=np.float32)
-        scores[order] = out
-        return scores
-
-    def _top_by_maxscore(self, ids: list[int], n: int) -> dict[int, float]:
-        """The n passages with the highest positive score for the query words `ids`, exactly as the
-        exhaustive `top` (MaxScore, Turtle and Flood 1995).
-
-        The words are taken in order of their highest score (`bounds`, times their count in the
-        question): rarest first, as a rule. The lists of the first j words are read whole; their
-        passages are the candidates, each scored exactly (looked up in the other words' lists). A
-        passage in none of those lists scores at most `rest`, the sum of the other words' highest
-        scores: once the n-th best candidate scores at least that, the top n is found. Else one more
-        word's list is read; when the lists read would pass MAXSCORE_SHARE of all the question's
-        postings, every posting is summed instead (common words only: little to skip)."""
-        if not ids or n <= 0:
-            return {}
-        indptr = self.retriever.scores["indptr"]
-        terms, weights = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-        bounds = weights * np.asarray(self.bounds[terms], dtype=np.float64)
-        lengths = np.asarray(indptr[terms + 1], dtype=np.int64) - np.asarray(indptr[terms], dtype=np.int64)
-        order = np.argsort(-bounds, kind="stable")
-        budget = MAXSCORE_SHARE * lengths.sum()
-        for j in range(1, len(terms) + 1):
-            read, others = order[:j], order[j:]
-            if j > 1 and lengths[read].sum() > budget:
-                break
-            docs, scores = [], []
-            for t in read:
-                found, values = self._postings(int(terms[t]))
-                docs.append(np.asarray(found, dtype=np.int64))
-                scores.append(weights[t] * np.asarray(values, dtype=np.float64))
-            candidates, where = np.unique(np.concatenate(docs), return_inverse=True)
-            partial = np.bincount(where, weights=np.concatenate(scores), minlength=len(candidates))
-            if not len(others):  # every list was read: the partial scores are the scores
-                return _best(candidates, partial, n)
-            if len(candidates) < n:
-                continue
-            rest = float(bounds[others].sum())
-            # A candidate below the n-th best partial score even with every other word's best: dropped.
-            floor = np.partition(partial, len(partial) - n)[len(partial) - n]
-            keep = partial + rest >= floor
-            survivors, exact = candidates[keep], partial[keep]
-            for t in others:
-                exact = exact + weights[t] * _look_up(*self._postings(int(terms[t])), survivors)
-            if np.partition(exact, len(exact) - n)[len(exact) - n] >= rest:
-                return _best(survivors, exact, n)
-        scores = self._scores_of_ids(list(ids))  # the exhaustive sum, as without the bounds
-        top = top_n(scores, n)
-        top = top[scores[top] > 0]
-        return dict(zip(top.tolist(), scores[top].astype(np.float32).tolist()))
 
 
 @dataclass
@@ -306,32 +188,6 @@ def script_of(text: str) -> str | None:
 
     counts = Counter(unicodedata.name(c, "?").split()[0] for c in text if c.isalpha())
     return counts.most_common(1)[0][0] if counts else None
-
-
-def _look_up(docs: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The score of each passage of `wanted` (sorted ids) in one word's postings (`docs` sorted), 0
-    where the word is not in it."""
-    if not len(docs) or not len(wanted):
-        return np.zeros(len(wanted))
-    at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
-    found = np.asarray(docs[at]) == wanted
-    return np.where(found, np.asarray(scores[at], dtype=np.float64), 0.0)
-
-
-def _best(ids: np.ndarray, scores: np.ndarray, n: int) -> dict[int, float]:
-    top = top_n(scores, n)
-    top = top[scores[top] > 0]
-    return dict(zip(ids[top].tolist(), scores[top].astype(np.float32).tolist()))
-
-
-def word_maxima(matrix: dict) -> np.ndarray:
-    """Each word's highest score in its postings (0 for a word without any), a word at a time."""
-    indptr = np.asarray(matrix["indptr"], dtype=np.int64)
-    out = np.zeros(len(indptr) - 1, dtype=np.float32)
-    data = matrix["data"]
-    for term in np.flatnonzero(np.diff(indptr)).tolist():
-        out[term] = np.max(data[indptr[term] : indptr[term + 1]])
-    return out
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:
