@@ -174,7 +174,32 @@ def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str
             # The closest spellings only: "Phyongyang" is Pyongyang (95), not Phyongan (89).
             close = process.extract(token, vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=3)
             out += [v for v, score, _ in close if score >= close[0][1] - 3]
-    return [t for t in out if t in known and t not in tokens]
+    out += compound_parts(query, known)
+    if _NORTH_KOREA.search(query):  # state media write "the DPRK" where a reader writes "North Korea"
+        out += tokenize(["DPRK"])[0]
+    return list(dict.fromkeys(t for t in out if t in known and t not in tokens))
+
+
+_NORTH_KOREA = re.compile(r"\bnorth\s+korea", re.IGNORECASE)
+
+
+def compound_parts(query: str, known) -> list[str]:
+    """The two corpus words a question's word is made of when the corpus lacks it whole
+    ("antivirus" -> anti, virus; "counterattack" -> counter, attack), of the split whose shorter
+    part is the longest."""
+    out: list[str] = []
+    for word in re.findall(r"[A-Za-z]{7,}", query):
+        whole = tokenize([word])[0]
+        if not whole or whole[0] in known:
+            continue
+        splits = []
+        for cut in range(3, len(word) - 2):
+            head, tail = tokenize([word[:cut]])[0], tokenize([word[cut:]])[0]
+            if len(head) == len(tail) == 1 and head[0] in known and tail[0] in known:
+                splits.append((min(cut, len(word) - cut), head[0], tail[0]))
+        if splits:
+            out += max(splits)[1:]
+    return out
 
 
 def scripts_of(words) -> set[str]:

@@ -59,6 +59,29 @@ def test_a_country_adjective_matches_the_country(searcher):
     assert "russia" in lexical._variants("the Russian officials", ["russian", "offici"])
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Which North Korean company made antivirus software?", "virus scanner"),  # DPRK; anti + virus
+        ("Which company developed an antivirus programme?", "virus scanner"),
+    ],
+)
+def test_a_word_the_corpus_writes_otherwise_still_finds_its_passage(searcher, question, answer):
+    """A compound the corpus never writes whole matches its two words, and "North Korea(n)" the
+    DPRK of state media, for BM25; the dense side alone ranked the paper's passages above it."""
+    hits = searcher.search(question, k=3, highlight=False)
+    assert answer in hits[0].passage.text, [h.passage.text[:60] for h in hits]
+
+
+def test_compound_parts_need_both_words_in_the_corpus():
+    from rag.lexical import compound_parts, tokenize
+
+    known = set(tokenize(["anti virus counter attack union nited"])[0])
+    assert compound_parts("antivirus counterattack", known) == ["anti", "virus", "counter", "attack"]
+    assert compound_parts("Union United unknownword", known) == []  # 'Union' is short; no split of the rest
+    assert compound_parts("antivirus", known | set(tokenize(["antivirus"])[0])) == []  # the corpus has it whole
+
+
 def test_a_report_dated_after_the_month_it_reports_on_is_in_its_span():
     query = parse_query("What was the rail sector's result in August 2024?")
     assert (query.since, query.until) == ("2024-08-01", "2024-08-31")
