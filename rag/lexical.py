@@ -29,9 +29,25 @@ _ADJECTIVE_ENDINGS = ("ian", "an", "n", "ese", "i")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]{3,}")
 
 
+# Abbreviations BM25 would lose, written out: "U.S." has no word of two letters, "US" is the stop word
+# "us", and "UN" is the "Un" of Kim Jong Un. Case matters: only the capitals are the abbreviation.
+_ABBREVIATIONS = [
+    (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUSA?\b"), " United States "),
+    (re.compile(r"\bU\.\s?K\.|\bUK\b"), " United Kingdom "),
+    (re.compile(r"(?<!Jong )(?<!JONG )(?<!Jong-)\bUN\b"), " United Nations "),
+]
+
+
+def _spelled_out(text: str) -> str:
+    for pattern, words in _ABBREVIATIONS:
+        text = pattern.sub(words, text)
+    return text
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
+    texts = [_spelled_out(t) for t in texts]
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
     return [_with_cjk_bigrams(words) for words in tokens]
 

@@ -30,9 +30,18 @@ QUESTIONS = [q.q for q in read_questions(REPO / "tests" / "data" / "dev_seeds.js
 def two_nodes():
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    worker = cluster.add_node(num_cpus=1)
-    cluster.wait_for_nodes()
+    # Ray gives a raylet a fixed 30 s to register; on two loaded cores it sometimes needs longer: one more try.
+    for attempt in range(2):
+        cluster = Cluster(initialize_head=False)
+        try:
+            cluster.add_node(num_cpus=1, include_dashboard=False)
+            worker = cluster.add_node(num_cpus=1)
+            cluster.wait_for_nodes()
+            break
+        except Exception:
+            cluster.shutdown()
+            if attempt:
+                raise
     yield cluster, worker
     cluster.shutdown()
 

@@ -82,6 +82,15 @@ def test_compound_parts_need_both_words_in_the_corpus():
     assert compound_parts("antivirus", known | set(tokenize(["antivirus"])[0])) == []  # the corpus has it whole
 
 
+def test_abbreviations_are_the_words_they_stand_for_and_un_is_not_kim_jong_un():
+    from rag.lexical import tokenize
+
+    spelled = tokenize(["the United States and the United Nations"])[0]
+    assert tokenize(["the U.S. and the UN"])[0] == tokenize(["the US and the UN"])[0] == spelled
+    assert "un" in tokenize(["Kim Jong Un"])[0] and "un" not in tokenize(["UN Security Council"])[0]
+    assert "unit" not in tokenize(["KIM JONG UN"])[0] + tokenize(["let us go"])[0]
+
+
 def test_a_report_dated_after_the_month_it_reports_on_is_in_its_span():
     query = parse_query("What was the rail sector's result in August 2024?")
     assert (query.since, query.until) == ("2024-08-01", "2024-08-31")
