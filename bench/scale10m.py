@@ -280,17 +280,23 @@ def step_candidates(names: list[str]) -> None:
             log(f"built {name}: {info}")
             save_json(f"cand-{slug}.json", info)
         if not (WORK / f"search-{slug}.json").exists():
-            out = subprocess.run(
-                [sys.executable, __file__, "--search", name],
-                check=True,
-                capture_output=True,
-                text=True,
-                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-            )
-            save_json(f"search-{slug}.json", json.loads(out.stdout.strip().splitlines()[-1]))
+            save_json(f"search-{slug}.json", in_fresh_process("--search", name))
             log(f"searched {name}")
         if name != "IVF4096,SQfp16":  # measured, not needed again (today's index is searched again in `store`)
             (WORK / f"cand-{slug}.faiss").unlink(missing_ok=True)
+
+
+def in_fresh_process(*args: str) -> dict:
+    """What this script prints last (one JSON line) when run again with `args`, in its own process:
+    the memory and timings of one search setup without what earlier steps left in this one."""
+    out = subprocess.run(
+        [sys.executable, __file__, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def slugify(name: str) -> str:
@@ -493,14 +499,7 @@ def step_bm25(size: int, n: int, search: bool = True) -> None:
         save_json("bm25-build.json", info)
         log(f"bm25 written: {info}")
     if search and not (WORK / "bm25-search.json").exists():
-        out = subprocess.run(
-            [sys.executable, __file__, "--bm25-search", str(size), "--questions", str(n)],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-        )
-        save_json("bm25-search.json", json.loads(out.stdout.strip().splitlines()[-1]))
+        save_json("bm25-search.json", in_fresh_process("--bm25-search", str(size), "--questions", str(n)))
 
 
 def bm25_search(size: int, n: int) -> dict:
@@ -626,14 +625,7 @@ def step_store(size: int, n: int) -> None:
         else:
             info["params"] = product["params"]
         folder = assemble(WORK / f"index-{name}", size, faiss_file, info)
-        out = subprocess.run(
-            [sys.executable, __file__, "--searcher", str(folder), "--questions", str(n)],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-        )
-        save_json(f"searcher-{name}.json", json.loads(out.stdout.strip().splitlines()[-1]))
+        save_json(f"searcher-{name}.json", in_fresh_process("--searcher", str(folder), "--questions", str(n)))
         log(f"searcher {name}: {load_json(f'searcher-{name}.json')}")
         if name == "today":
             faiss_file.unlink()  # 7.7 GB

@@ -66,10 +66,9 @@ def test_page_escapes_markup_from_documents(seed_index, tmp_path):
     assert 'href="javascript:' not in page
 
 
-def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(tmp_path):
+def one_file_index(tmp_path: Path):
+    """A corpus folder holding one seed file, its index built, and an Engine on it."""
     import shutil
-    import sqlite3
-    import time
 
     from rag.app import Engine
     from rag.build import build_index
@@ -82,7 +81,17 @@ def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(
     shutil.copy(SEEDS / "003_40bc4345d3ad908c.txt", corpus)
     settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[corpus])
     build_index(settings, progress=False)
-    engine = Engine(settings)
+    return corpus, Engine(settings)
+
+
+def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(tmp_path):
+    import shutil
+    import sqlite3
+    import time
+
+    from .conftest import SEEDS
+
+    corpus, engine = one_file_index(tmp_path)
     engine.retire_after = 0.2
     old = engine.searcher
     shutil.copy(SEEDS / "004_dbe5a5fc2a9b13dc.txt", corpus)
@@ -98,19 +107,11 @@ def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(
 def test_the_download_after_a_search_does_not_search_again_and_a_rebuild_forgets(tmp_path, monkeypatch):
     import shutil
 
-    from rag.app import Engine
-    from rag.build import build_index
     from rag.retrieve import Searcher
-    from rag.settings import Settings
 
     from .conftest import SEEDS
 
-    corpus = tmp_path / "seeds"
-    corpus.mkdir()
-    shutil.copy(SEEDS / "003_40bc4345d3ad908c.txt", corpus)
-    settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[corpus])
-    build_index(settings, progress=False)
-    engine = Engine(settings)
+    corpus, engine = one_file_index(tmp_path)
     asked = []
     search = Searcher.search
     monkeypatch.setattr(Searcher, "search", lambda self, q, **kw: asked.append(q) or search(self, q, **kw))
