@@ -244,16 +244,12 @@ def write_index(
 
 
 def make_vector_index(
-    vectors: np.ndarray,
-    dimension: int,
-    kind: str = "auto",
-    ann_threshold: int = DEFAULT_ANN_THRESHOLD,
-    sq8_threshold: int | None = None,
+    vectors: np.ndarray, dimension: int, kind: str = "auto", ann_threshold: int = DEFAULT_ANN_THRESHOLD
 ):
     """The FAISS index over `vectors` (L2-normalised float32, inner product) and its search parameters.
 
     kind "auto": exact search (IndexFlatIP) up to `ann_threshold` vectors, IVF with float16 codes
-    above it, IVF with 8-bit codes ("ivfsq8") above `sq8_threshold` (default SQ8_THRESHOLD);
+    above it, IVF with 8-bit codes ("ivfsq8") above SQ8_THRESHOLD;
     "flat", "ivf", "hnsw" and "ivfsq8" force that index whatever the size (an IVF index needs 39
     vectors per list to train, so a corpus of under 156 passages stays flat). IVF and HNSW store
     float16 vectors (half the memory of float32, no measurable loss for cosine ranking); "ivfsq8"
@@ -267,8 +263,7 @@ def make_vector_index(
         raise ValueError(f"faiss_index must be one of {', '.join(FAISS_KINDS)}, not {kind!r}")
     size = len(vectors)
     if kind == "auto":
-        above = SQ8_THRESHOLD if sq8_threshold is None else sq8_threshold
-        kind = ("ivfsq8" if size > above else "ivf") if size > ann_threshold else "flat"
+        kind = ("ivfsq8" if size > SQ8_THRESHOLD else "ivf") if size > ann_threshold else "flat"
     nlist = _ivf_lists(size)
     if kind in ("ivf", "ivfsq8") and nlist < 4:
         kind = "flat"

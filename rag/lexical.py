@@ -29,8 +29,8 @@ _ADJECTIVE_ENDINGS = ("ian", "an", "n", "ese", "i")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]{3,}")
 
 
-# Abbreviations BM25 would lose, written out: "U.S." has no word of two letters, "US" is the stop word
-# "us", and "UN" is the "Un" of Kim Jong Un. Case matters: only the capitals are the abbreviation.
+# Abbreviations BM25 would lose, written out: "U.S." has no word of two letters, "US" lowercased is the
+# pronoun "us", and "UN" the "Un" of Kim Jong Un. Case matters: only the capitals are the abbreviation.
 _ABBREVIATIONS = [
     (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUSA?\b"), " United States "),
     (re.compile(r"\bU\.\s?K\.|\bUK\b"), " United Kingdom "),
