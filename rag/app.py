@@ -105,6 +105,8 @@ class Engine:
         """The searcher's hits; the same question asked again of the same build (the download
         that follows every search, with the same k) is answered from the last RECENT searches."""
         searcher = self._searcher
+        if not (isinstance(question, str) and isinstance(k, int)):  # the searcher refuses it in words
+            return searcher.search(question, k=k, filters=filters)
         key = (question, k, filters)
         with self._recent_lock:
             if self._recent_of is not searcher:  # a rebuild: what was found before may have changed
