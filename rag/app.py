@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -37,7 +37,6 @@ from rag.versions import StoryVersions
 
 log = logging.getLogger(__name__)
 TIMELINE_HITS = 50
-RECENT = 16  # searches kept per build, so that the download after a search does not search again
 PERSON_HITS = 30  # passages listed under a person's record, newest first
 
 CSS = """
@@ -79,9 +78,6 @@ class Engine:
         self.client = chat_client(settings)  # None unless the user configured a language model
         self._versions: tuple[Searcher | None, StoryVersions | None] = (None, None)
         self._people: tuple[Searcher | None, PeopleIndex | None] = (None, None)
-        self._recent: OrderedDict[tuple, list[Hit]] = OrderedDict()  # the last searches of _recent_of
-        self._recent_of: Searcher | None = None
-        self._recent_lock = threading.Lock()
 
     @property
     def searcher(self) -> Searcher:
@@ -102,25 +98,7 @@ class Engine:
         return versions
 
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        """The searcher's hits; the same question asked again of the same build (the download
-        that follows every search, with the same k) is answered from the last RECENT searches."""
-        searcher = self._searcher
-        if not (isinstance(question, str) and isinstance(k, int)):  # the searcher refuses it in words
-            return searcher.search(question, k=k, filters=filters)
-        key = (question, k, filters)
-        with self._recent_lock:
-            if self._recent_of is not searcher:  # a rebuild: what was found before may have changed
-                self._recent, self._recent_of = OrderedDict(), searcher
-            elif key in self._recent:
-                self._recent.move_to_end(key)
-                return list(self._recent[key])
-        hits = searcher.search(question, k=k, filters=filters)
-        with self._recent_lock:
-            if self._recent_of is searcher:
-                self._recent[key] = hits
-                while len(self._recent) > RECENT:
-                    self._recent.popitem(last=False)
-        return list(hits)
+        return self._searcher.search(question, k=k, filters=filters)
 
     def answer(self, question: str, hits: list[Hit]) -> Iterator[Answer]:
         return answer_question(question, hits, self._searcher.embedder, self.settings, self.client)
@@ -260,9 +238,7 @@ def build_app(settings: Settings, mcp: bool = False):
         if not str(question or "").strip():
             return gr.update(value=None, interactive=False)
         try:
-            # The search that `show` ran (and its k): the first k hits do not depend on how many are asked for.
-            hits = engine.search(question, max(parse_k(k), TIMELINE_HITS), _filters(sources, since, until))
-            hits = hits[: parse_k(k)]
+            hits = engine.search(question, parse_k(k), _filters(sources, since, until))
         except QueryError:
             return gr.update(value=None, interactive=False)
         stem = "-".join(re.findall(r"[A-Za-z0-9]+", question))[:60] or "results"

@@ -559,7 +559,8 @@ class MilvusLexical:
     ) -> LexicalHits:
         tokens = tokenize([query])[0]
         if variants and tokens:
-            tokens += spelling_variants(query, tokens, self._known, self._vocabulary())
+            vocabulary = self._vocabulary()  # first: it fills self._known
+            tokens += spelling_variants(query, tokens, self._known, vocabulary)
         if not tokens:
             return LexicalHits({}, {}, 0.0)
         words = " ".join(tokens)

@@ -102,27 +102,3 @@ def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(
     with pytest.raises(sqlite3.ProgrammingError):
         old.index.db.execute("SELECT 1")
     assert engine.search("Russian tourist train", k=1)
-
-
-def test_the_download_after_a_search_does_not_search_again_and_a_rebuild_forgets(tmp_path, monkeypatch):
-    import shutil
-
-    from rag.retrieve import Searcher
-
-    from .conftest import SEEDS
-
-    corpus, engine = one_file_index(tmp_path)
-    asked = []
-    search = Searcher.search
-    monkeypatch.setattr(Searcher, "search", lambda self, q, **kw: asked.append(q) or search(self, q, **kw))
-    first = engine.search("Russian tourist train", 50)
-    assert engine.search("Russian tourist train", 50) == first and asked == ["Russian tourist train"]
-    engine.search("Russian tourist train", 5)  # another k is another search
-    assert len(asked) == 2
-    where = [(h.passage.source, h.passage.start_line, h.passage.end_line) for h in first[:5]]
-    five = engine.searcher.search("Russian tourist train", k=5)
-    assert [(h.passage.source, h.passage.start_line, h.passage.end_line) for h in five] == where  # the download's
-    shutil.copy(SEEDS / "004_dbe5a5fc2a9b13dc.txt", corpus)
-    engine.rebuild()
-    engine.search("Russian tourist train", 50)
-    assert asked[-1] == "Russian tourist train" and len(asked) == 4  # the new build is searched
