@@ -205,12 +205,13 @@ def compound_parts(query: str, known) -> list[str]:
     part is the longest."""
     out: list[str] = []
     for word in re.findall(r"[A-Za-z]{7,}", query):
-        whole = tokenize([word])[0]
+        cuts = range(3, len(word) - 2)
+        # One tokenizer call a word (this runs on every question): the word, then each head, each tail.
+        whole, *parts = tokenize([word] + [word[:c] for c in cuts] + [word[c:] for c in cuts])
         if not whole or whole[0] in known:
             continue
         splits = []
-        for cut in range(3, len(word) - 2):
-            head, tail = tokenize([word[:cut]])[0], tokenize([word[cut:]])[0]
+        for cut, head, tail in zip(cuts, parts[: len(cuts)], parts[len(cuts) :]):
             if len(head) == len(tail) == 1 and head[0] in known and tail[0] in known:
                 splits.append((min(cut, len(word) - cut), head[0], tail[0]))
         if splits:
