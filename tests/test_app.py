@@ -66,9 +66,10 @@ def test_page_escapes_markup_from_documents(seed_index, tmp_path):
     assert 'href="javascript:' not in page
 
 
-def one_file_index(tmp_path: Path):
-    """A corpus folder holding one seed file, its index built, and an Engine on it."""
+def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(tmp_path):
     import shutil
+    import sqlite3
+    import time
 
     from rag.app import Engine
     from rag.build import build_index
@@ -81,17 +82,7 @@ def one_file_index(tmp_path: Path):
     shutil.copy(SEEDS / "003_40bc4345d3ad908c.txt", corpus)
     settings = Settings.from_env(environ={}, index_dir=tmp_path / "idx", corpus=[corpus])
     build_index(settings, progress=False)
-    return corpus, Engine(settings)
-
-
-def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(tmp_path):
-    import shutil
-    import sqlite3
-    import time
-
-    from .conftest import SEEDS
-
-    corpus, engine = one_file_index(tmp_path)
+    engine = Engine(settings)
     engine.retire_after = 0.2
     old = engine.searcher
     shutil.copy(SEEDS / "004_dbe5a5fc2a9b13dc.txt", corpus)
