@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from rag.dates import DATE_PATTERN, find_date
 from rag.records import Block, Document, Passage
 
-CHUNKER_VERSION = 2  # bump whenever passages would come out differently: old indexes must be rebuilt
+CHUNKER_VERSION = 3  # bump whenever passages would come out differently: old indexes must be rebuilt
 MIN_WORDS = 40
 MAX_WORDS = 150
+LEAD_WORDS = 60
 # A date in a passage's opening words is its dateline; one further in is an event the text mentions
 # (a footnote's "launched on May 6 1965"), which must not date the passage.
 DATELINE_CHARS = 60
@@ -78,6 +79,7 @@ class _Draft:
     title: str | None = None
     section: str | None = None
     date: str | None = None
+    aside: bool = False  # under a sidebar heading ("More From ..."): other stories, not the article's
 
     @property
     def words(self) -> int:
@@ -86,11 +88,11 @@ class _Draft:
 
 def chunk_document(doc: Document, blocks: list[Block]) -> list[Passage]:
     blocks = _without_cut_tails(_teasers_without_punctuation(blocks))
-    drafts = _chunk_list(doc, blocks) if is_headline_list(blocks) else _chunk_article(doc, blocks)
+    listed = is_headline_list(blocks)
+    drafts = [d for d in (_chunk_list(doc, blocks) if listed else _chunk_article(doc, blocks)) if d.pieces]
+    lead = None if listed else _lead(drafts)
     passages = []
-    for draft in drafts:
-        if not draft.pieces:
-            continue
+    for number, draft in enumerate(drafts):
         text = "\n".join(p.text for p in draft.pieces)
         starts = [p.start_line for p in draft.pieces if p.start_line is not None]
         ends = [p.end_line for p in draft.pieces if p.end_line is not None]
@@ -105,9 +107,23 @@ def chunk_document(doc: Document, blocks: list[Block]) -> list[Passage]:
                 date=draft.date or doc.date or find_date(text[:DATELINE_CHARS]),
                 url=doc.url,
                 hash=passage_hash(text),
+                lead=lead if number and not draft.aside else None,
             )
         )
     return passages
+
+
+def _lead(drafts: list[_Draft]) -> str | None:
+    """The article's opening sentence, when the article opens with text rather than a heading: a
+    news story's lead says what happened, where and when, and the paragraphs after it go on from
+    there without repeating it. A paper opens with a heading ("Abstract"); its sections are their
+    own context. Long openings are cut to LEAD_WORDS."""
+    if not drafts or drafts[0].section is not None:
+        return None
+    text = drafts[0].pieces[0].text
+    start, end = split_sentences(text)[0] if split_sentences(text) else (0, len(text))
+    words = text[start:end].split()
+    return " ".join(words[:LEAD_WORDS]) or None
 
 
 def is_headline_list(blocks: list[Block]) -> bool:
@@ -197,6 +213,7 @@ def _chunk_article(doc: Document, blocks: list[Block]) -> list[_Draft]:
     current = _Draft(title=title)
     note = _Draft(title=title, section="Notes")
     doc_date = None
+    aside = False
     for block in blocks:
         if block.kind == "heading":
             if block is first and block.text == title:
@@ -204,26 +221,29 @@ def _chunk_article(doc: Document, blocks: list[Block]) -> list[_Draft]:
             # The heading opens its section's passage, so it is cited and searched with the text under
             # it. A short section (a table row, a sub-heading) goes on with what follows: the heading
             # never ends a passage that its own text is not in.
-            heading = [] if _SIDEBAR.match(block.text) else [_whole(block)]
+            sidebar = bool(_SIDEBAR.match(block.text))
+            aside = aside or sidebar  # a page's sidebar runs to its end
+            heading = [] if sidebar else [_whole(block)]
             if current.words >= MIN_WORDS or not current.pieces:
                 current = _flush(drafts, current, _Draft(title=title, section=block.text, pieces=heading))
             else:
                 current.pieces += heading
                 current.section = block.text
+            current.aside = aside
         elif block.kind == "dateline":
             date = find_date(block.text)
             if not drafts and not current.pieces:
                 doc_date = doc_date or date  # a date under the title dates the whole article
             elif current.pieces:
                 current.date = current.date or date
-                current = _flush(drafts, current, _Draft(title=title, section=current.section))
+                current = _flush(drafts, current, _Draft(title=title, section=current.section, aside=aside))
         else:
             if block.kind != "footnote" and note.pieces:  # footnotes pack only with their neighbours
                 note = _flush(notes, note, _Draft(title=title, section="Notes"))
             target = note if block.kind == "footnote" else current
             for piece in _split_long(block):
                 if target.pieces and target.words + piece.words > MAX_WORDS and target.words >= MIN_WORDS:
-                    fresh = _Draft(title=title, section=target.section)
+                    fresh = _Draft(title=title, section=target.section, aside=target.aside)
                     if target is note:
                         note = _flush(notes, note, fresh)
                         target = note

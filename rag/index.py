@@ -152,7 +152,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in")
+_COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in", "lead")
 _SCHEMA = ", ".join(f"{c} {'INTEGER' if c.endswith('_line') else 'TEXT'}" for c in _COLUMNS)
 
 

@@ -36,7 +36,7 @@ from rag.store import StoreAddress
 BATCH = 500  # rows an insert sends: well under the 64 MB gRPC message limit for 384-float vectors
 PART = 60_000  # characters of JSON per side row (a VARCHAR holds at most 65,535 bytes)
 TEXT_LIMIT = 65_535
-_FIELDS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in")
+_FIELDS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in", "lead")
 _STAMP = re.compile(r"_(\d{8}T\d{6}\d{6}Z)$")
 
 
@@ -196,7 +196,7 @@ class MilvusBuild:
         """Passages `ids` with their vectors and sentence vectors; returns the words BM25 indexes."""
         words: set[str] = set()
         rows = []
-        for pid, passage, vector, tokens in zip(ids, passages, vectors, tokenize([p.embedding_text for p in passages])):
+        for pid, passage, vector, tokens in zip(ids, passages, vectors, tokenize([p.lexical_text for p in passages])):
             words.update(tokens)
             rows.append(_passage_row(int(pid), passage, vector, " ".join(tokens)))
         write = self.client.upsert if self.upsert else self.client.insert
@@ -259,7 +259,7 @@ def _create(client, real: str, dimension: int, index: tuple[str, dict], made: li
     analyzer = {"tokenizer": "standard"}  # on words rag's tokenizer already split, stopped and stemmed
     schema.add_field("lexical", DataType.VARCHAR, max_length=TEXT_LIMIT, enable_analyzer=True, analyzer_params=analyzer)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    for name in ("text", "source", "title", "section", "url"):
+    for name in ("text", "source", "title", "section", "url", "lead"):
         schema.add_field(name, DataType.VARCHAR, max_length=TEXT_LIMIT)
     schema.add_field("date", DataType.VARCHAR, max_length=16)
     schema.add_field("hash", DataType.VARCHAR, max_length=128)
@@ -322,7 +322,7 @@ def _passage_row(pid: int, passage: Passage, vector: np.ndarray, lexical: str) -
         files=files_of(passage),
         start_line=-1 if passage.start_line is None else passage.start_line,
         end_line=-1 if passage.end_line is None else passage.end_line,
-        **{c: row[c] or "" for c in ("title", "section", "date", "url")},
+        **{c: row[c] or "" for c in ("title", "section", "date", "url", "lead")},
     )
     return row
 
@@ -590,6 +590,6 @@ def _passage(row: dict) -> Passage:
     values["also_in"] = list(values["also_in"] or [])
     for name in ("start_line", "end_line"):
         values[name] = None if values[name] is None or values[name] < 0 else int(values[name])
-    for name in ("title", "section", "date", "url"):
+    for name in ("title", "section", "date", "url", "lead"):
         values[name] = values[name] or None
     return Passage(**values)

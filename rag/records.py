@@ -49,6 +49,10 @@ class Passage:
     url: str | None
     hash: str = ""
     also_in: list[str] = field(default_factory=list)
+    # The opening sentence of the article, on its later passages: the event that the paragraph goes on
+    # to report ("...received a message of greeting on the 76th birthday of the DPRK" over a list of
+    # its senders). It is searched with the passage and never shown as part of it.
+    lead: str | None = None
 
     @property
     def embedding_text(self) -> str:
@@ -56,6 +60,11 @@ class Passage:
         a paragraph is found by what its document is about; users still see only the passage."""
         head = [h for h in (self.title, self.section) if h and h not in self.text]
         return "\n".join([*head, self.text])
+
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 indexes: the embedding text with the article's lead in front."""
+        return f"{self.lead}\n{self.embedding_text}" if self.lead else self.embedding_text
 
     @property
     def location(self) -> str:

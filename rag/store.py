@@ -189,7 +189,7 @@ def write_build(
     from rag.index import write_index
     from rag.lexical import LexicalIndex
 
-    lexical = LexicalIndex.build([p.embedding_text for p in passages])
+    lexical = LexicalIndex.build([p.lexical_text for p in passages])
     path = write_index(
         settings.index_dir,
         manifest,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunk import MAX_WORDS, MIN_WORDS, chunk_document, passage_hash, split_sentences
+from rag.chunk import LEAD_WORDS, MAX_WORDS, MIN_WORDS, chunk_document, passage_hash, split_sentences
 from rag.clean import clean_document, normalise_text, recurring_lines
 from rag.dates import find_date, is_dateline
 from rag.load import corpus_root, iter_files, load_file
@@ -434,3 +434,54 @@ def test_a_table_caption_opens_the_passage_of_its_table():
         (table,) = [p for p in ps if f"TABLE {number}. North Korean Achievements" in p.text]
         assert table.text.startswith(f"TABLE {number}.")
         assert "Achievements in" in table.text.split("\n")[1]  # the rows under it follow
+
+
+# --- the article's lead: searched with its later passages -----------------------------------------
+
+LIST_OF_SENDERS = (
+    "Congratulations came from the president of Nepal, the prime minister of the State of Kuwait, the "
+    "vice-emir of the State of Qatar, the secretary-general of the UN, the director-general of the Food "
+    "and Agriculture Organization of the UN, the co-chairman of the Board of Directors of the Kim Il "
+    "Sung-Kim Jong Il Foundation, the head of the Orchestra of the 21st Century of Russia, and other "
+    "high-ranking personages of political, social and economic circles in China, Russia, Nepal, Myanmar, "
+    "Mongolia, Singapore, Thailand, Pakistan, Palestine, Iran, Japan, Norway, Denmark, Germany, Romania, "
+    "Bulgaria, Belarus, Switzerland, Sweden, France, Finland, Croatia, Poland, Serbia, Britain, Austria."
+)
+
+
+def greetings_record(occasion: str, source: str = "kcna.json#0") -> Document:
+    opening = (
+        f"Pyongyang, September 28 (KCNA) -- Kim Jong Un received congratulatory messages and letters from "
+        f"different countries on the occasion of {occasion}. The messages wished the country and its people "
+        "greater success in building a powerful state and expressed the will to boost the friendly relations "
+        "of cooperation between the two countries on the occasion."
+    )
+    lines = [Line(opening, None), Line("", None), Line(LIST_OF_SENDERS, None)]
+    return Document(source=source, lines=lines, title="Kim Jong Un Receives Greetings from Abroad")
+
+
+def test_the_later_passages_of_a_story_carry_its_opening_sentence_as_their_lead():
+    doc = greetings_record("the 76th birthday of the DPRK")
+    first, senders = chunk_document(doc, clean_document(doc))
+    lead = split_sentences(first.text)[0]
+    assert first.lead is None  # the opening passage holds its lead already
+    assert senders.lead == first.text[lead[0] : lead[1]]
+    assert "76th birthday" in senders.lead and "76th birthday" not in senders.text  # searched, never shown
+    assert senders.lexical_text.startswith(senders.lead + "\n")
+    assert senders.embedding_text == f"{senders.title}\n{senders.text}"  # the vectors do not read it
+
+
+def test_a_lead_is_cut_to_lead_words():
+    doc = greetings_record("the 76th birthday of the DPRK " + "and of many other things " * 20)
+    _, senders = chunk_document(doc, clean_document(doc))
+    assert len(senders.lead.split()) == LEAD_WORDS
+
+
+def test_headline_lists_papers_and_sidebars_lend_no_lead():
+    # the stories of a front page are not read in the light of the first one; a paper opens with a
+    # heading, and its sections are their own context; a sidebar's teasers are other stories
+    for seed in ("000", "001", "002", "004"):
+        assert not any(p.lead for p in passages(seed)), seed
+    article, *teasers = [p for p in passages("003") if p.lead or p.section]
+    assert article.lead.startswith('The "DPRK-Russia IT Goods Exhibition--2024" opened in Pyongyang')
+    assert teasers and all(p.lead is None for p in teasers)

@@ -7,13 +7,14 @@ is told so instead of answered."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
 from rag.query import parse_query
 from rag.retrieve import QueryError
 
-from .conftest import REPO
+from .conftest import REPO, SEEDS
 
 pytestmark = pytest.mark.slow
 TUNE = REPO / "bench" / "questions" / "seeds_tune.jsonl"
@@ -111,3 +112,36 @@ def test_a_question_in_a_script_no_document_is_in_is_told_so(searcher, question,
 
 def test_a_korean_name_inside_an_english_question_is_still_searched(searcher):
     assert searcher.search("What did Kim Jong Un (김정은) visit in Sariwon?", k=3)
+
+
+def test_a_passage_is_found_by_the_event_its_story_opens_with(tmp_path):
+    """KCNA prints the senders of greetings as a list under an opening sentence that names the
+    occasion; the list alone does not say which occasion. Two such stories, one for the DPRK's 76th
+    birthday and one for the WPK's 79th anniversary, differ only there: the question names the
+    occasion, and the list of the story it names must come first, not its sibling's."""
+    from rag.build import build_index
+    from rag.retrieve import Searcher
+    from rag.settings import Settings
+
+    from .test_chunk import LIST_OF_SENDERS, greetings_record
+
+    def record(occasion: str, senders: str, date: str) -> dict:
+        doc = greetings_record(occasion)
+        story = "\n\n".join(line.text for line in doc.lines if line.text).replace(LIST_OF_SENDERS, senders)
+        return {"headline": doc.title, "story_text": story, "date": date}
+
+    # The sibling's list names the UN once more, so that without the occasion it is the better match.
+    sibling = LIST_OF_SENDERS.replace("the president of Nepal", "the under-secretary-general of the UN")
+    records = [
+        record("the 76th birthday of the DPRK", LIST_OF_SENDERS, "2024-09-28"),
+        record("the 79th founding anniversary of the Workers' Party of Korea", sibling, "2024-10-12"),
+    ]
+    corpus = tmp_path / "corpus"  # the seeds beside them, so that BM25's word weights are a corpus's
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "kcna.json").write_text(json.dumps(records), encoding="utf-8")
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", corpus=[corpus])
+    build_index(settings, progress=False)
+    hits = Searcher(settings).search("Which UN official sent congratulations for the DPRK's 76th birthday?", k=10)
+    lists = [h.passage.source.rpartition("/")[2] for h in hits if h.passage.text.startswith("Congratulations came")]
+    assert lists[0] == "kcna.json#0", [(h.passage.source, h.passage.text[:40]) for h in hits]
+    assert "Congratulations came" in "".join(h.passage.text for h in hits[:2])  # under the story's opening at most
