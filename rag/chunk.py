@@ -24,6 +24,8 @@ DATELINE_CHARS = 60
 _GENERIC_HEADINGS = {"abstract", "introduction", "contents", "summary", "news", "home", "menu", "references"}
 # Headings of a page's sidebar: they name no section of the text, so they stay out of its passages.
 _SIDEBAR = re.compile(r"^(?:more|related|latest|other|popular|recommended|see also|read also|top)\b", re.I)
+# A lowercase word of four letters or more: what a sentence has beside its names, titles and "of the".
+_COMMON_WORD = re.compile(r"\b[a-z][a-z'-]{3,}\b")
 _TERMINAL_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _NOT_AN_END = re.compile(
@@ -159,12 +161,15 @@ def _teasers_without_punctuation(blocks: list[Block]) -> list[Block]:
 
 def _without_cut_tails(blocks: list[Block]) -> list[Block]:
     """Teasers that a page cut mid-sentence ("...took place on December 28. The respected"): the
-    cut is marked with an ellipsis, so that no one quotes it as what the source says, and a teaser
-    that is one cut sentence and nothing more ("...President of the State Affairs of the") is no
-    passage. Teasers are cut when the page cuts them all to one width: three or more one-line
-    blocks without a full stop, each followed by a date line or a heading, their lengths within a
-    tenth of each other. A wrapped PDF line is continued by more text, and teasers without full
-    stops whose lengths vary ("...broadcasts near inter-Korean border") are whole."""
+    cut is marked with an ellipsis, so that no one quotes it as what the source says. A teaser that
+    is one cut sentence is still a passage when it says something ("New houses were built at the
+    Wonjon Stockbreeding Farm of ... and the Sangok": the only place the page names that farm); one
+    made of names and titles alone ("The respected Comrade Kim Jong Un, ... President of the State
+    Affairs of the") is none, or it would come first for every question naming him. Teasers are cut
+    when the page cuts them all to one width: three or more one-line blocks without a full stop,
+    each followed by a date line or a heading, their lengths within a tenth of each other. A wrapped
+    PDF line is continued by more text, and teasers without full stops whose lengths vary
+    ("...broadcasts near inter-Korean border") are whole."""
     teasers = [
         i
         for i, block in enumerate(blocks)
@@ -178,8 +183,9 @@ def _without_cut_tails(blocks: list[Block]) -> list[Block]:
         return blocks
     out = list(blocks)
     for i in teasers:
-        whole = len(split_sentences(out[i].text)) > 1
-        out[i] = Block(**{**out[i].__dict__, "text": out[i].text + " …"}) if whole else None
+        text = out[i].text
+        keep = len(split_sentences(text)) > 1 or len(_COMMON_WORD.findall(text)) >= 2
+        out[i] = Block(**{**out[i].__dict__, "text": text + " …"}) if keep else None
     return [b for b in out if b is not None]
 
 

@@ -145,3 +145,18 @@ def test_a_passage_is_found_by_the_event_its_story_opens_with(tmp_path):
     lists = [h.passage.source.rpartition("/")[2] for h in hits if h.passage.text.startswith("Congratulations came")]
     assert lists[0] == "kcna.json#0", [(h.passage.source, h.passage.text[:40]) for h in hits]
     assert "Congratulations came" in "".join(h.passage.text for h in hits[:2])  # under the story's opening at most
+
+
+def test_a_teaser_cut_mid_sentence_is_still_found_for_what_it_says(searcher):
+    """The Voice of Korea sidebar is the only place the seeds name the Wonjon farm: a teaser cut at
+    the page's width stays a passage, marked cut."""
+    top = searcher.search("At which stockbreeding farm were new houses built?", k=3, highlight=False)[0].passage
+    assert "Wonjon Stockbreeding Farm" in top.text and top.text.endswith(" …")
+
+
+@pytest.mark.parametrize(
+    "question", ["Kim Jong Un, President of the State Affairs", "Who is the respected Comrade Kim Jong Un?"]
+)
+def test_a_cut_teaser_of_names_and_titles_alone_does_not_answer_a_name_query(searcher, question):
+    for hit in searcher.search(question, k=10, highlight=False):
+        assert not hit.passage.text.startswith("The respected Comrade Kim Jong Un, General Secretary"), hit.passage.text
