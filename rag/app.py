@@ -221,25 +221,25 @@ def build_app(settings: Settings, mcp: bool = False):
     engine = Engine(settings)
 
     def show(question: str, k: float, sources: list[str], since: str, until: str):
+        """The answer, the cards and the timeline; and (question, hits shown) for the download, which
+        exports what the user sees rather than searching again."""
         try:
             filters = _filters(sources, since, until)
             wide = engine.search(question, max(parse_k(k), TIMELINE_HITS), filters)
         except QueryError as err:
-            yield "", f"<p>{html.escape(str(err))}</p>", plot_of([])
+            yield "", f"<p>{html.escape(str(err))}</p>", plot_of([]), (question, [])
             return
         plot = plot_of(wide)  # the timeline counts a wider set of matches than the cards show
-        for answer_html, cards, relevant in answer_updates(engine, question, wide[: parse_k(k)]):
-            yield answer_html, cards, plot if relevant else plot_of([])  # no bars for weak matches
+        shown = (question, wide[: parse_k(k)])
+        for answer_html, cards, relevant in answer_updates(engine, question, shown[1]):
+            yield answer_html, cards, plot if relevant else plot_of([]), shown  # no bars for weak matches
 
     exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))
 
-    def exported(question: str, k: float, sources: list[str], since: str, until: str, form: str):
+    def exported(shown: tuple[str, list[Hit]] | None, form: str):
         """The shown results as a file to download (rag.export), named after the question."""
-        if not str(question or "").strip():
-            return gr.update(value=None, interactive=False)
-        try:
-            hits = engine.search(question, parse_k(k), _filters(sources, since, until))
-        except QueryError:
+        question, hits = shown or ("", [])
+        if not hits:
             return gr.update(value=None, interactive=False)
         stem = "-".join(re.findall(r"[A-Za-z0-9]+", question))[:60] or "results"
         folder = Path(tempfile.mkdtemp(dir=exports))  # one per download: Gradio serves files by path
@@ -474,14 +474,16 @@ def build_app(settings: Settings, mcp: bool = False):
             # corpus ("![i](x.png).txt", a JSON key holding a <div>) and must not render.
             rebuild_log = gr.Textbox(label="Log", interactive=False, lines=3, elem_id="rebuild-log")
         inputs = [question, k, sources, since, until]
+        shown = gr.State(None)
+        shown_outputs = [answer, results, timeline, shown]
         for trigger in (question.submit, ask_button.click):
-            trigger(show, inputs, [answer, results, timeline], api_visibility="private").then(
-                exported, [*inputs, export_format], download, api_visibility="private"
+            trigger(show, inputs, shown_outputs, api_visibility="private").then(
+                exported, [shown, export_format], download, api_visibility="private"
             )
-        export_format.change(exported, [*inputs, export_format], download, api_visibility="private")
+        export_format.change(exported, [shown, export_format], download, api_visibility="private")
         timeline.select(pick_span, None, [since, until], api_visibility="private").then(
-            show, inputs, [answer, results, timeline], api_visibility="private"
-        ).then(exported, [*inputs, export_format], download, api_visibility="private")
+            show, inputs, shown_outputs, api_visibility="private"
+        ).then(exported, [shown, export_format], download, api_visibility="private")
         outputs = [rebuild_log, status, audit, sources]
         rebuild_button.click(rebuild, None, outputs, api_name="rebuild", concurrency_limit=1)
         upload_button.click(upload, files, [*outputs, files], api_visibility="private", concurrency_limit=1)
