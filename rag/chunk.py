@@ -123,7 +123,8 @@ def _lead(drafts: list[_Draft]) -> str | None:
     if not drafts or drafts[0].section is not None:
         return None
     text = drafts[0].pieces[0].text
-    start, end = split_sentences(text)[0] if split_sentences(text) else (0, len(text))
+    spans = split_sentences(text)
+    start, end = spans[0] if spans else (0, len(text))
     words = text[start:end].split()
     return " ".join(words[:LEAD_WORDS]) or None
 
