@@ -187,13 +187,42 @@ def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str
         out += [token + end for end in _COUNTRY_ENDINGS if token + end in known]
         out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
         if token not in known and len(token) >= 5:
-            # The closest spellings only: "Phyongyang" is Pyongyang (95), not Phyongan (89).
-            close = process.extract(token, vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=3)
-            out += [v for v, score, _ in close if score >= close[0][1] - 3]
+            # The closest spellings only, closeness judged once the romanisations' letter pairs are
+            # folded: "Phyongyang" is Pyongyang, not Phyongan; "Gangwon" is Kangwon, not Sangwon,
+            # though both are one letter away.
+            close = process.extract(token, vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=5)
+            folded = [(fuzz.ratio(romanisation_key(token), romanisation_key(v)), v) for v, _, _ in close]
+            out += [v for score, v in folded if score >= max(folded)[0] - 3]
     out += compound_parts(query, known)
     if _NORTH_KOREA.search(query):  # state media write "the DPRK" where a reader writes "North Korea"
         out += tokenize(["DPRK"])[0]
     return list(dict.fromkeys(t for t in out if t in known and t not in tokens))
+
+
+# Letters that Korean romanisations (McCune-Reischauer, Revised, the state media's own) write for
+# one sound: Kangwon / Gangwon, Phyongyang / Pyongyang, Hamgyong / Hamgyeong, Chongjin / Jongjin.
+_ROMANISATION_PAIRS = (
+    ("ph", "p"),
+    ("th", "t"),
+    ("kh", "k"),
+    ("ch", "j"),
+    ("sh", "s"),
+    ("eo", "o"),
+    ("eu", "u"),
+    ("ae", "e"),
+    ("k", "g"),
+    ("t", "d"),
+    ("p", "b"),
+    ("l", "r"),
+    ("-", ""),
+)
+
+
+def romanisation_key(word: str) -> str:
+    """`word` with each romanisation's spelling of a sound folded to one."""
+    for spelled, folded in _ROMANISATION_PAIRS:
+        word = word.replace(spelled, folded)
+    return word
 
 
 _NORTH_KOREA = re.compile(r"\bnorth\s+korea", re.IGNORECASE)

@@ -74,6 +74,21 @@ def test_a_word_the_corpus_writes_otherwise_still_finds_its_passage(searcher, qu
     assert answer in hits[0].passage.text, [h.passage.text[:60] for h in hits]
 
 
+def test_of_two_spellings_one_letter_away_the_romanisation_wins():
+    """Gangwon is one letter from Kangwon and from Sangwon (a cement complex the seeds name too):
+    only the pair the romanisations alternate (g / k) is the same name."""
+    from rag.lexical import spelling_variants
+
+    vocabulary = sorted(["kangwon", "sangwon", "pyongyang", "phyongan", "hamgyong"])
+
+    def variants(question: str) -> list[str]:
+        return spelling_variants(question, question.lower().split(), set(vocabulary), vocabulary)
+
+    assert variants("Gangwon") == ["kangwon"]
+    assert variants("Phyongyang") == ["pyongyang"]
+    assert variants("Hamgyeong") == ["hamgyong"]
+
+
 def test_compound_parts_need_both_words_in_the_corpus():
     from rag.lexical import compound_parts, tokenize
 
