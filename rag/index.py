@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -152,7 +152,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_COLUMNS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in", "lead")
+_COLUMNS = tuple(f.name for f in fields(Passage))  # one column a field, so a new field is stored too
 _SCHEMA = ", ".join(f"{c} {'INTEGER' if c.endswith('_line') else 'TEXT'}" for c in _COLUMNS)
 
 

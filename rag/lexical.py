@@ -191,8 +191,10 @@ def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str
             # folded: "Phyongyang" is Pyongyang, not Phyongan; "Gangwon" is Kangwon, not Sangwon,
             # though both are one letter away.
             close = process.extract(token, vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=5)
-            folded = [(fuzz.ratio(romanisation_key(token), romanisation_key(v)), v) for v, _, _ in close]
-            out += [v for score, v in folded if score >= max(folded)[0] - 3]
+            key = romanisation_key(token)
+            folded = [(fuzz.ratio(key, romanisation_key(v)), v) for v, _, _ in close]
+            best = max((score for score, _ in folded), default=0)
+            out += [v for score, v in folded if score >= best - 3]
     out += compound_parts(query, known)
     if _NORTH_KOREA.search(query):  # state media write "the DPRK" where a reader writes "North Korea"
         out += tokenize(["DPRK"])[0]

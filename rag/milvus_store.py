@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -36,7 +36,8 @@ from rag.store import StoreAddress
 BATCH = 500  # rows an insert sends: well under the 64 MB gRPC message limit for 384-float vectors
 PART = 60_000  # characters of JSON per side row (a VARCHAR holds at most 65,535 bytes)
 TEXT_LIMIT = 65_535
-_FIELDS = ("text", "source", "title", "section", "start_line", "end_line", "date", "url", "hash", "also_in", "lead")
+_FIELDS = tuple(f.name for f in fields(Passage))
+_OPTIONAL_TEXT = ("title", "section", "date", "url", "lead")  # None in a Passage, "" in Milvus
 _STAMP = re.compile(r"_(\d{8}T\d{6}\d{6}Z)$")
 
 
@@ -322,7 +323,7 @@ def _passage_row(pid: int, passage: Passage, vector: np.ndarray, lexical: str) -
         files=files_of(passage),
         start_line=-1 if passage.start_line is None else passage.start_line,
         end_line=-1 if passage.end_line is None else passage.end_line,
-        **{c: row[c] or "" for c in ("title", "section", "date", "url", "lead")},
+        **{c: row[c] or "" for c in _OPTIONAL_TEXT},
     )
     return row
 
@@ -590,6 +591,6 @@ def _passage(row: dict) -> Passage:
     values["also_in"] = list(values["also_in"] or [])
     for name in ("start_line", "end_line"):
         values[name] = None if values[name] is None or values[name] < 0 else int(values[name])
-    for name in ("title", "section", "date", "url", "lead"):
+    for name in _OPTIONAL_TEXT:
         values[name] = values[name] or None
     return Passage(**values)
