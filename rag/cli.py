@@ -427,10 +427,6 @@ def app(host, port, corpus, auth, share, watch, mcp, index_dir, store, collectio
     launch(settings, host=host, port=port, auth=credentials, share=share, watch=watch, mcp=mcp)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 @main.command(cls=_Command)
 @click.argument("name")
 @click.option("-n", "limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Passages to list.")
@@ -675,3 +671,7 @@ def tune(out, epochs, check, index_dir, store, collection) -> None:
     else:
         shutil.rmtree(out, ignore_errors=True)
         click.echo("not kept: the tuned model ranked the questions no better; the index's model stays", err=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
