@@ -1,5 +1,6 @@
 """What a question asks for beyond its words: a time span ("in March 2024", "on 15 April 2024",
-"last June") and exact phrases in quotes, which must appear in the passages returned."""
+"last June"), exact phrases in quotes, which must appear in the passages returned, and the numbers
+it names ("the 76th birthday", "240 mm"), which tell apart the stories of one template."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ _MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _LAST_MONTH = re.compile(rf"\blast\s+{_MONTH}\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|of|since)\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
+_NUMBER = re.compile(r"\b\d+(?:st|nd|rd|th)?\b", re.I)
+_A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Query:
     phrases: list[str] = field(default_factory=list)
     since: str | None = None  # YYYY-MM-DD, inclusive
     until: str | None = None
+    numbers: frozenset[str] = frozenset()
 
     @property
     def dated(self) -> bool:
@@ -38,6 +42,10 @@ class Query:
         until = (dt.date.fromisoformat(self.until) + dt.timedelta(days=lag_days)).isoformat()
         return self.since <= date <= until
 
+    def names_numbers_of(self, text: str) -> bool:
+        """Whether text has every number the question names ("76th", "240"; years aside)."""
+        return bool(self.numbers) and self.numbers <= numbers_in(text)
+
     def matches_phrases(self, text: str) -> bool:
         folded = " ".join(text.casefold().split())
         return all(p in folded for p in self.phrases)
@@ -46,11 +54,16 @@ class Query:
 def parse_query(text: str, today: dt.date | None = None) -> Query:
     today = today or dt.date.today()
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
-    query = Query(text=text, phrases=[p for p in phrases if p])
+    numbers = frozenset(n for n in numbers_in(text) if not _A_YEAR.fullmatch(n))
+    query = Query(text=text, phrases=[p for p in phrases if p], numbers=numbers)
     span = _span(text, today)
     if span:
         query.since, query.until = (d.isoformat() for d in span)
     return query
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.casefold() for n in _NUMBER.findall(text)}
 
 
 def _span(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -202,9 +202,10 @@ class Searcher:
 
     def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
         """Candidate ids, best first, after the question's own constraints: passages dated within the
-        time span it names are boosted, and passages lacking a quoted phrase are dropped."""
+        time span it names are boosted, so are those holding every number it names, and passages
+        lacking a quoted phrase are dropped."""
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
-        if not (query.dated or query.phrases):
+        if not (query.dated or query.phrases or query.numbers):
             return ranked
         pool = ranked[: max(k, CONSTRAINED_POOL)]
         if query.phrases:
@@ -215,10 +216,14 @@ class Searcher:
         passages = dict(zip(pool, self.index.get(pool)))
         if query.phrases:
             pool = [pid for pid in pool if query.matches_phrases(passages[pid].text)]
-        if query.dated:
-            for pid in pool:
-                if query.in_span(passages[pid].date, self.settings.report_lag_days):
-                    fused[pid] = fused[pid] * (1 + self.settings.date_boost) + 1e-6
+        for pid in pool:
+            boost = 1.0
+            if query.in_span(passages[pid].date, self.settings.report_lag_days):
+                boost *= 1 + self.settings.date_boost
+            if query.names_numbers_of(passages[pid].lexical_text):
+                boost *= 1 + self.settings.number_boost
+            if boost > 1.0:
+                fused[pid] = fused[pid] * boost + 1e-6
         return sorted(pool, key=lambda pid: (-fused[pid], pid))
 
     def _rerank(self, query: str, ranked: list[int]) -> dict[int, float]:

@@ -42,3 +42,12 @@ def test_quoted_phrases_must_all_match():
     assert query.phrases == ["virus scanner", "jiu"]
     assert query.matches_phrases("The now popular computer Virus  Scanner “Jiu” in late 2019")
     assert not query.matches_phrases("a virus scanner made abroad")
+
+
+def test_the_numbers_a_question_names_years_aside():
+    query = parse_query("What did 3 000 women send for the 76th birthday in September 2024, at 240 mm?")
+    assert query.numbers == {"3", "000", "76th", "240"}
+    assert query.names_numbers_of("Pyongyang -- the 76TH birthday: 3 000 members sent 240 mm shells")
+    assert not query.names_numbers_of("the 79th founding anniversary: 3 000 members sent 240 mm shells")
+    assert not parse_query("What happened in 2024?").numbers  # the year is the time span's
+    assert not parse_query("Who visited the farm?").names_numbers_of("the 76th birthday")  # nothing to match

@@ -162,6 +162,46 @@ def test_a_passage_is_found_by_the_event_its_story_opens_with(tmp_path):
     assert "Congratulations came" in "".join(h.passage.text for h in hits[:2])  # under the story's opening at most
 
 
+def test_the_story_holding_the_number_a_question_names_comes_first(tmp_path):
+    """Two test-fires of one template, told apart only by the calibre: the question names it, and
+    the story of that calibre must come first, although its sibling shares more of the question's
+    other words."""
+    from dataclasses import replace
+
+    from rag.build import build_index
+    from rag.retrieve import Searcher
+    from rag.settings import Settings
+
+    def record(calibre: str, extra: str, date: str) -> dict:
+        story = (
+            f"Pyongyang, {date} (KCNA) -- Kim Jong Un oversaw a test-fire of {calibre} multiple rocket launchers "
+            f"under mass production at defence industrial enterprises.{extra} He set forth the policy of "
+            "equipping the artillery units with the new launchers within this year."
+        )
+        return {"headline": f"Kim Jong Un Oversees Test-fire of {calibre} MRLS", "story_text": story, "date": date}
+
+    records = [
+        record("240 mm", "", "2024-08-28"),
+        record(
+            "600 mm",
+            " At the test-fire Kim set forth the policy on the rocket launchers under mass production, and the"
+            " policy on the rocket launchers was set forth at the test-fire of the rocket launchers.",
+            "2024-10-09",
+        ),
+    ]
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "kcna.json").write_text(json.dumps(records), encoding="utf-8")
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", corpus=[corpus])
+    build_index(settings, progress=False)
+    question = "What policy did Kim set forth at the test-fire of the 240 mm rocket launchers under mass production?"
+    searcher = Searcher(settings)
+    top = searcher.search(question, k=3, highlight=False)[0].passage
+    assert "240 mm" in top.text, top.text[:120]
+    searcher.settings = replace(settings, number_boost=0.0)  # without it the sibling wins: the test can fail
+    assert "600 mm" in searcher.search(question, k=3, highlight=False)[0].passage.text
+
+
 def test_a_teaser_cut_mid_sentence_is_still_found_for_what_it_says(searcher):
     """The Voice of Korea sidebar is the only place the seeds name the Wonjon farm: a teaser cut at
     the page's width stays a passage, marked cut."""
