@@ -129,14 +129,26 @@ def test_a_korean_name_inside_an_english_question_is_still_searched(searcher):
     assert searcher.search("What did Kim Jong Un (김정은) visit in Sariwon?", k=3)
 
 
+def index_of_records(tmp_path, records: list[dict]):
+    """Settings of an index built from KCNA-style records beside the seeds (so that BM25's word
+    weights are a corpus's)."""
+    from rag.build import build_index
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "kcna.json").write_text(json.dumps(records), encoding="utf-8")
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", corpus=[corpus])
+    build_index(settings, progress=False)
+    return settings
+
+
 def test_a_passage_is_found_by_the_event_its_story_opens_with(tmp_path):
     """KCNA prints the senders of greetings as a list under an opening sentence that names the
     occasion; the list alone does not say which occasion. Two such stories, one for the DPRK's 76th
     birthday and one for the WPK's 79th anniversary, differ only there: the question names the
     occasion, and the list of the story it names must come first, not its sibling's."""
-    from rag.build import build_index
     from rag.retrieve import Searcher
-    from rag.settings import Settings
 
     from .test_chunk import LIST_OF_SENDERS, greetings_record
 
@@ -151,11 +163,7 @@ def test_a_passage_is_found_by_the_event_its_story_opens_with(tmp_path):
         record("the 76th birthday of the DPRK", LIST_OF_SENDERS, "2024-09-28"),
         record("the 79th founding anniversary of the Workers' Party of Korea", sibling, "2024-10-12"),
     ]
-    corpus = tmp_path / "corpus"  # the seeds beside them, so that BM25's word weights are a corpus's
-    shutil.copytree(SEEDS, corpus)
-    (corpus / "kcna.json").write_text(json.dumps(records), encoding="utf-8")
-    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", corpus=[corpus])
-    build_index(settings, progress=False)
+    settings = index_of_records(tmp_path, records)
     hits = Searcher(settings).search("Which UN official sent congratulations for the DPRK's 76th birthday?", k=10)
     lists = [h.passage.source.rpartition("/")[2] for h in hits if h.passage.text.startswith("Congratulations came")]
     assert lists[0] == "kcna.json#0", [(h.passage.source, h.passage.text[:40]) for h in hits]
@@ -168,9 +176,7 @@ def test_the_story_holding_the_number_a_question_names_comes_first(tmp_path):
     other words."""
     from dataclasses import replace
 
-    from rag.build import build_index
     from rag.retrieve import Searcher
-    from rag.settings import Settings
 
     def record(calibre: str, extra: str, date: str) -> dict:
         story = (
@@ -189,11 +195,7 @@ def test_the_story_holding_the_number_a_question_names_comes_first(tmp_path):
             "2024-10-09",
         ),
     ]
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    (corpus / "kcna.json").write_text(json.dumps(records), encoding="utf-8")
-    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", corpus=[corpus])
-    build_index(settings, progress=False)
+    settings = index_of_records(tmp_path, records)
     question = "What policy did Kim set forth at the test-fire of the 240 mm rocket launchers under mass production?"
     searcher = Searcher(settings)
     top = searcher.search(question, k=3, highlight=False)[0].passage
