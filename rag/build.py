@@ -6,6 +6,7 @@ embedded before is not embedded again. `full=True` rebuilds everything."""
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
 import logging
@@ -117,6 +118,7 @@ def build_index(
             versions=stored(group_versions(documents_from_passages(all_chunks))),  # before merging: each in its order
             faiss_kind=settings.faiss_index,
             ann_threshold=settings.ann_threshold,
+            newest_date=max((p.date for p in passages if p.date and p.date <= dt.date.today().isoformat()), default=""),
         )
         try:
             report.written_to = _embed_and_write(passages, chunks, manifest, settings, previous, progress, report)

@@ -88,6 +88,7 @@ class Manifest:
     recurring_lines: list[str] = field(default_factory=list)  # boilerplate found at the last full build
     glued_words: dict = field(default_factory=dict)  # {glued token: mended}, rag.glue, learnt at each build
     versions: list = field(default_factory=list)  # documents that are versions of one story (rag.versions.stored)
+    newest_date: str = ""  # of the passages, none after the build: "last June" means the corpus's last June
     artifacts: dict = field(default_factory=dict)  # bytes of every other file of the build, to catch truncation
     checksums: dict = field(default_factory=dict)  # SHA-256 of each, to catch garbage of the same size
 

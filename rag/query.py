@@ -17,6 +17,19 @@ _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,
 _MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _LAST_MONTH = re.compile(rf"\blast\s+{_MONTH}\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|of|since)\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+# Without a year, a month must be capitalised ("may" and "march" are words too) and follow a
+# preposition, qualifier or determiner ("in May", "late October", "his September visit"), or have a
+# day beside it ("on September 4", "her 15 October statement").
+_NAME = r"(?P<month>" + "|".join([*calendar.month_name[1:], *calendar.month_abbr[1:]]) + r")\.?"
+_NO_YEAR = r"(?![.,]?\s*\d)"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_DAY_MONTH = _DAY.replace("day", "day2") + r"\s+" + _NAME.replace("month", "month2")
+_DAY_NO_YEAR = re.compile(rf"\b(?:{_NAME}\s+{_DAY}|{_DAY_MONTH})\b{_NO_YEAR}")
+_BEFORE_MONTH = r"(?:\b(?i:in|during|since|until|for|of|on|by|this|early|late|mid|the|a|his|her|its|their)|'s)"
+_MONTH_NO_YEAR = re.compile(rf"{_BEFORE_MONTH}[\s-]+{_NAME}\b{_NO_YEAR}")
+_NAMED_MONTH = re.compile(
+    rf"\b(?P<month>{'|'.join(calendar.month_name[1:])})\b(?:\s+(?P<day>\d{{1,2}})\b)?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
+)
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
 _NUMBER = re.compile(r"\b\d+(?:st|nd|rd|th)?\b", re.I)
 _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
@@ -34,11 +47,16 @@ class Query:
     def dated(self) -> bool:
         return self.since is not None
 
-    def in_span(self, date: str | None, lag_days: int = 0) -> bool:
+    def in_span(self, date: str | None, lag_days: int = 0, text: str | None = None) -> bool:
         """Whether a passage dated `date` reports on the span: dated inside it, or up to `lag_days`
-        after it ("the rail sector's August result" is in a story of 3 September)."""
+        after it ("the rail sector's August result" is in a story of 3 September). For a span of a
+        month or more, a passage whose `text` names recent months reports on those instead: a story
+        of 4 August on "the plan for July" is July's news, one of 10 September on August's is August's."""
         if not date or self.since is None:
             return False
+        named = recent_months(text, date) if text and self.since != self.until else set()
+        if named:
+            return date >= self.since and any(self.since[:7] <= month <= self.until[:7] for month in named)
         until = (dt.date.fromisoformat(self.until) + dt.timedelta(days=lag_days)).isoformat()
         return self.since <= date <= until
 
@@ -62,6 +80,21 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
     return query
 
 
+def recent_months(text: str, date: str) -> set[str]:
+    """The months (YYYY-MM) a story dated `date` names from its own and the two before ("the plan for
+    July", "on August 27"), its own day aside; older ones ("June 25, 1950") are history, not news."""
+    day = dt.date.fromisoformat(date)
+    months = set()
+    for match in _NAMED_MONTH.finditer(text):
+        month = _MONTHS[match["month"].lower()]
+        if match["day"] and (month, int(match["day"])) == (day.month, day.day):
+            continue  # its own dateline ("Pyongyang, August 4 (KCNA)")
+        year = int(match["year"]) if match["year"] else day.year if month <= day.month else day.year - 1
+        if 0 <= (day.year - year) * 12 + day.month - month <= 2:
+            months.add(f"{year:04d}-{month:02d}")
+    return months
+
+
 def numbers_in(text: str) -> set[str]:
     return {n.casefold() for n in _NUMBER.findall(text)}
 
@@ -82,6 +115,20 @@ def _span(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     if match:
         month = _MONTHS[match["month"].lower()]
         return _month(today.year if month < today.month else today.year - 1, month)
+    match = _DAY_NO_YEAR.search(text)
+    if match:
+        month, day = _MONTHS[(match["month"] or match["month2"]).lower()], int(match["day"] or match["day2"])
+        for year in (today.year, today.year - 1):  # the latest such day up to today
+            try:
+                date = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if date <= today:
+                return date, date
+    match = _MONTH_NO_YEAR.search(text)
+    if match:
+        month = _MONTHS[match["month"].lower()]
+        return _month(today.year if month <= today.month else today.year - 1, month)
     match = _YEAR.search(text)
     if match:
         year = int(match["year"])

@@ -3,6 +3,7 @@ sentence that best answers the question marked in each passage."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,8 +68,6 @@ class Filters:
     until: str | None = None
 
     def __post_init__(self) -> None:
-        import datetime as dt
-
         for label, value in (("From", self.since), ("To", self.until)):
             try:
                 if value is not None:
@@ -159,7 +158,7 @@ class Searcher:
             dense = dict(zip(evidence.ids, map(float, evidence.passage)))  # every candidate's cosine
         else:
             fused = fuse(dense, lexical, method, s.alpha, s.rrf_k)
-        ranked = self._apply_constraints(parse_query(query), fused, k)
+        ranked = self._apply_constraints(parse_query(query, self._today()), fused, k)
         reranked = self._rerank(query, ranked) if s.reranker else {}
         if reranked:
             ranked = sorted(reranked, key=lambda pid: -reranked[pid]) + ranked[len(reranked) :]
@@ -187,6 +186,12 @@ class Searcher:
         if highlight:
             self._highlight(query_vector, hits, ids)
         return hits
+
+    def _today(self) -> dt.date:
+        """The day a question's "in June" or "last June" counts back from: the newest story's, for a
+        corpus that stopped before today (an archive, a scrape of last year)."""
+        today, newest = dt.date.today(), self.index.manifest.newest_date
+        return min(today, dt.date.fromisoformat(newest)) if newest else today
 
     def _evidence(self, query_vector: np.ndarray, ids: list[int], found: LexicalHits) -> Evidence:
         """Each candidate's cosine, closest-sentence cosine (from the sentence vectors stored at
@@ -218,7 +223,7 @@ class Searcher:
             pool = [pid for pid in pool if query.matches_phrases(passages[pid].text)]
         for pid in pool:
             boost = 1.0
-            if query.in_span(passages[pid].date, self.settings.report_lag_days):
+            if query.in_span(passages[pid].date, self.settings.report_lag_days, passages[pid].lexical_text):
                 boost *= 1 + self.settings.date_boost
             if query.names_numbers_of(passages[pid].lexical_text):
                 boost *= 1 + self.settings.number_boost
