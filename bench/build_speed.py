@@ -51,29 +51,31 @@ class Timer:
 
 
 def phase_timer() -> dict[str, float]:
-    """Wrap the pipeline's stages in rag.build to time each one (wall seconds)."""
-    spent: dict[str, float] = {}
-    for name in ("_chunk_corpus", "merge_duplicates", "get_embedder", "_embed", "write_index"):
-        original = getattr(build_module, name)
+    """Wrap the build's stages to time each one (wall seconds)."""
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.lexical import LexicalIndex
 
-        def timed(*args, _original=original, _name=name, **kwargs):
+    spent: dict[str, float] = {}
+
+    def wrap(owner, name: str, label: str, method: bool = False) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
             started = time.perf_counter()
             try:
-                return _original(*args, **kwargs)
+                return original(*args, **kwargs)
             finally:
-                spent[_name] = spent.get(_name, 0.0) + time.perf_counter() - started
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
 
-        setattr(build_module, name, timed)
-    original_build = build_module.LexicalIndex.build
+        setattr(owner, name, classmethod(lambda cls, *a, **k: timed(*a, **k)) if method else timed)
 
-    def lexical(texts, _original=original_build):
-        started = time.perf_counter()
-        try:
-            return _original(texts)
-        finally:
-            spent["bm25"] = spent.get("bm25", 0.0) + time.perf_counter() - started
-
-    build_module.LexicalIndex.build = staticmethod(lexical)
+    wrap(build_module, "_chunk_corpus", "chunk")
+    wrap(build_module, "merge_duplicates", "merge")
+    wrap(build_module, "get_embedder", "load model")
+    wrap(SentenceTransformerEmbedder, "encode_with_sentences", "embed")
+    wrap(build_module, "write_build", "write")
+    wrap(LexicalIndex, "build", "bm25 (in write)", method=True)
+    wrap(build_module, "export_query_encoder", "onnx export")
     return spent
 
 
@@ -111,11 +113,11 @@ def full_build(settings: Settings, state: dict) -> None:
     spent = phase_timer()
     with Timer() as full:
         report = build_index(settings, progress=False, full=True)
-    spent["_embed"] -= spent.get("get_embedder", 0.0)  # the model is loaded inside _embed
-    phases = ", ".join(f"{k.strip('_')} {v:.1f}" for k, v in spent.items())
+    phases = ", ".join(f"{k} {v:.1f}" for k, v in spent.items())
     n = report.passages
     print(f"full build: {n} passages, {report.documents} documents: {full.wall:.1f} s wall / {full.cpu:.1f} s CPU")
-    print(f"  stages (s): {phases}; the rest {full.wall - sum(spent.values()):.1f}")
+    rest = full.wall - sum(v for k, v in spent.items() if not k.endswith("(in write)"))
+    print(f"  stages (s): {phases}; the rest {rest:.1f}")
     print(f"  throughput {n / full.wall:.1f} passages/s")
     state.update(passages=n, full_wall=full.wall, full_cpu=full.cpu)
 

@@ -275,7 +275,8 @@ def _create(client, real: str, dimension: int, index: tuple[str, dict], made: li
     )
     params = client.prepare_index_params()
     params.add_index("vector", index_type=index[0], metric_type="IP", params=index[1])
-    # k1 and b as bm25s uses them (Lucene's scoring), so both stores score alike.
+    # k1 and b as bm25s uses them (Lucene's scoring), so both stores score alike. Milvus Lite ignores
+    # these and scores with k1 1.5 whatever is asked (measured), so bm25s stays at 1.5 too.
     bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
     # Strong consistency: a search right after the alias switch sees every row of the build.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9  # "Sept. 16", as KCNA writes it
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY_MONTH_YEAR = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
@@ -20,16 +21,15 @@ _YEAR = re.compile(r"\b(?:in|during|of|since)\s+(?P<year>(?:19|20)\d\d)\b", re.I
 # Without a year, a month must be capitalised ("may" and "march" are words too) and follow a
 # preposition, qualifier or determiner ("in May", "late October", "his September visit"), or have a
 # day beside it ("on September 4", "her 15 October statement").
-_NAME = r"(?P<month>" + "|".join([*calendar.month_name[1:], *calendar.month_abbr[1:]]) + r")\.?"
+_CAPITALISED = "|".join(sorted((name.title() for name in _MONTHS), key=len, reverse=True))
+_NAME = rf"(?P<month>{_CAPITALISED})\b\.?"
 _NO_YEAR = r"(?![.,]?\s*\d)"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _DAY_MONTH = _DAY.replace("day", "day2") + r"\s+" + _NAME.replace("month", "month2")
 _DAY_NO_YEAR = re.compile(rf"\b(?:{_NAME}\s+{_DAY}|{_DAY_MONTH})\b{_NO_YEAR}")
 _BEFORE_MONTH = r"(?:\b(?i:in|during|since|until|for|of|on|by|this|early|late|mid|the|a|his|her|its|their)|'s)"
 _MONTH_NO_YEAR = re.compile(rf"{_BEFORE_MONTH}[\s-]+{_NAME}\b{_NO_YEAR}")
-_NAMED_MONTH = re.compile(
-    rf"\b(?P<month>{'|'.join(calendar.month_name[1:])})\b(?:\s+(?P<day>\d{{1,2}})\b)?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
-)
+_NAMED_MONTH = re.compile(rf"\b{_NAME}(?:\s+(?P<day>\d{{1,2}})\b)?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?")
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
 _NUMBER = re.compile(r"\b\d+(?:st|nd|rd|th)?\b", re.I)
 _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match

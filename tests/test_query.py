@@ -28,6 +28,7 @@ TODAY = dt.date(2026, 11, 27)
         ("handed over by his ambassador on September 4?", "2026-09-04", "2026-09-04"),
         ("her 15 October statement", "2026-10-15", "2026-10-15"),
         ("the message of 30 November", "2025-11-30", "2025-11-30"),
+        ("the reply of Sept. 16", "2026-09-16", "2026-09-16"),
     ],
 )
 def test_time_span_in_question(question, since, until):
@@ -77,5 +78,7 @@ def test_a_story_reports_the_recent_months_it_names_not_its_dateline():
     war = "The war that broke out on June 25, 1950 ended in July 1953. Farmers worked hard."
     assert recent_months(war, "2024-08-04") == set()  # history, not what the story reports
     assert august.in_span("2024-08-04", 3, war)
+    assert recent_months("The Mayor of a Novel town, a Junior officer", "2024-09-17") == set()  # words, not months
+    assert recent_months("the reply of Sept. 16 and the plan for Aug.", "2024-09-17") == {"2024-09", "2024-08"}
     day = parse_query("What happened on 4 August 2024?")
     assert day.in_span("2024-08-04", 3, july_report)  # a day's span: the story's date alone
