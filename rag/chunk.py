@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rag.dates import DATE_PATTERN, find_date
 from rag.records import Block, Document, Passage
 
-CHUNKER_VERSION = 4  # bump whenever passages would come out differently: old indexes must be rebuilt
+CHUNKER_VERSION = 5  # bump whenever passages would come out differently: old indexes must be rebuilt
 MIN_WORDS = 40
 MAX_WORDS = 200  # chosen on the tune questions: 150, 175, 200, 225, 250 (bench/RESULTS.md)
 LEAD_WORDS = 60
@@ -193,19 +193,25 @@ def _without_cut_tails(blocks: list[Block]) -> list[Block]:
 def _chunk_list(doc: Document, blocks: list[Block]) -> list[_Draft]:
     drafts: list[_Draft] = []
     current = _Draft()
+    page_date = _Draft()  # the page's own date line, above its first story: it opens the first passage
     for block in blocks:
         if block.kind == "heading":
-            current = _flush(drafts, current, _Draft(title=block.text, pieces=[_whole(block)]))
+            current = _flush(drafts, current, _Draft(title=block.text, pieces=[_whole(block)], date=page_date.date))
         elif block.kind == "dateline":
             target = current if _has_body(current) else (drafts[-1] if drafts else None)
-            if target is not None and target.date is None:
+            if target is None:
+                page_date.pieces.append(_whole(block))
+                page_date.date = page_date.date or find_date(block.text)
+                continue
+            if target.date is None:
                 target.date = find_date(block.text)
-            if target is not None and _is_byline(block.text):  # "Anton Sokolin June 10, 2024": who wrote it
+            if _is_byline(block.text):  # "Anton Sokolin June 10, 2024": who wrote it
                 target.pieces.append(_whole(block))
         elif _has_body(current):  # a story without its headline (lost by the scraper)
             current = _flush(drafts, current, _Draft(pieces=[_whole(block)]))
         else:
-            current.pieces.append(_whole(block))
+            current.pieces = [*page_date.pieces, *current.pieces, _whole(block)]
+            current.date, page_date = current.date or page_date.date, _Draft()
     _flush(drafts, current, None)
     return drafts
 

@@ -114,7 +114,10 @@ def test_headline_list_001_every_story_has_its_headline():
 def test_nk_news_stories_get_their_byline_dates():
     ps = passages("004")
     dates = {p.title: p.date for p in ps if p.title and p.date}
+    # The page's own date line, under its title and above the first story, opens the page's heading.
+    assert ps[0].text.startswith("July 17, 2024\nNews\nLatest North Korea news") and ps[0].start_line == 2
     assert dates == {
+        "News": "2024-07-17",
         "Russian officials inspect North Korean railway in push to resume rail service": "2024-06-10",
         "Seoul kicks off training against North Korean cyberattacks as tensions rise": "2024-06-10",
         "North Korea launches barrage of balloons toward South for second straight day": "2024-06-09",
