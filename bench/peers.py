@@ -173,7 +173,7 @@ def rag_worker(args) -> None:
     args.out.write_text(json.dumps(result), encoding="utf-8")
 
 
-def run_system(system: str, corpus: str, threads: int, python: Path) -> dict:
+def run_system(system: str, corpus: str, threads: int, python: Path | None) -> dict:
     """One system's build + questions in a fresh process; its JSON result."""
     questions = REPO / "bench" / "questions" / f"{corpus}_tune.jsonl"
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
@@ -262,8 +262,9 @@ def main() -> None:
         rag_worker(args)
         return
     started = time.perf_counter()
-    python = side_venv(args.venv)
     systems = args.systems.split(",")
+    # rag runs in this venv: the side one is made only for the peers
+    python = side_venv(args.venv) if any(not s.startswith("rag") for s in systems) else None
     corpora = ["kcna", "seeds"] if args.corpus == "both" else [args.corpus]
     tables = []
     for corpus in corpora:
