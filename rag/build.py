@@ -106,6 +106,7 @@ def build_index(
 
         all_chunks = [p for items in chunks.values() for p in items]
         passages = merge_duplicates(all_chunks)
+        today = dt.date.today().isoformat()
         manifest = Manifest(
             model=settings.model,
             dimension=0,  # known once the model is chosen, in _embed_and_write
@@ -118,7 +119,7 @@ def build_index(
             versions=stored(group_versions(documents_from_passages(all_chunks))),  # before merging: each in its order
             faiss_kind=settings.faiss_index,
             ann_threshold=settings.ann_threshold,
-            newest_date=max((p.date for p in passages if p.date and p.date <= dt.date.today().isoformat()), default=""),
+            newest_date=max((p.date for p in passages if p.date and p.date <= today), default=""),
         )
         try:
             report.written_to = _embed_and_write(passages, chunks, manifest, settings, previous, progress, report)

@@ -13,8 +13,9 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9  # "Sept. 16", as KCNA writes it
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY_MONTH_YEAR = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
-_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _LAST_MONTH = re.compile(rf"\blast\s+{_MONTH}\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|of|since)\s+(?P<year>(?:19|20)\d\d)\b", re.I)
@@ -24,7 +25,6 @@ _YEAR = re.compile(r"\b(?:in|during|of|since)\s+(?P<year>(?:19|20)\d\d)\b", re.I
 _CAPITALISED = "|".join(sorted((name.title() for name in _MONTHS), key=len, reverse=True))
 _NAME = rf"(?P<month>{_CAPITALISED})\b\.?"
 _NO_YEAR = r"(?![.,]?\s*\d)"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _DAY_MONTH = _DAY.replace("day", "day2") + r"\s+" + _NAME.replace("month", "month2")
 _DAY_NO_YEAR = re.compile(rf"\b(?:{_NAME}\s+{_DAY}|{_DAY_MONTH})\b{_NO_YEAR}")
 _BEFORE_MONTH = r"(?:\b(?i:in|during|since|until|for|of|on|by|this|early|late|mid|the|a|his|her|its|their)|'s)"
@@ -89,7 +89,7 @@ def recent_months(text: str, date: str) -> set[str]:
         month = _MONTHS[match["month"].lower()]
         if match["day"] and (month, int(match["day"])) == (day.month, day.day):
             continue  # its own dateline ("Pyongyang, August 4 (KCNA)")
-        year = int(match["year"]) if match["year"] else day.year if month <= day.month else day.year - 1
+        year = int(match["year"]) if match["year"] else _latest_year(month, day)
         if 0 <= (day.year - year) * 12 + day.month - month <= 2:
             months.add(f"{year:04d}-{month:02d}")
     return months
@@ -128,12 +128,17 @@ def _span(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     match = _MONTH_NO_YEAR.search(text)
     if match:
         month = _MONTHS[match["month"].lower()]
-        return _month(today.year if month <= today.month else today.year - 1, month)
+        return _month(_latest_year(month, today), month)
     match = _YEAR.search(text)
     if match:
         year = int(match["year"])
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     return None
+
+
+def _latest_year(month: int, today: dt.date) -> int:
+    """The year of the latest `month` that has begun by `today`."""
+    return today.year if month <= today.month else today.year - 1
 
 
 def _month(year: int, month: int) -> tuple[dt.date, dt.date]:
