@@ -39,9 +39,11 @@ def test_every_dev_question_has_the_same_top_five_either_way(seed_index):
     onnx, torch_path = Searcher(settings), Searcher(replace(settings, query_encoder="torch"))
     assert isinstance(onnx.embedder, OnnxEmbedder) and not isinstance(torch_path.embedder, OnnxEmbedder)
     for question in QUESTIONS:
-        mine = [(h.passage.location, round(h.score, 4)) for h in onnx.search(question, k=5)]
-        theirs = [(h.passage.location, round(h.score, 4)) for h in torch_path.search(question, k=5)]
-        assert mine == theirs, question
+        mine, theirs = onnx.search(question, k=5), torch_path.search(question, k=5)
+        assert [h.passage.location for h in mine] == [h.passage.location for h in theirs], question
+        # The vectors agree to a cosine of 0.9999, so the scores to about 1e-4: rounded to four places,
+        # one of them can land on either side of a rounding boundary (0.71065).
+        assert np.allclose([h.score for h in mine], [h.score for h in theirs], atol=5e-4), question
 
 
 def test_a_search_from_a_fresh_process_imports_no_torch(seed_index):
