@@ -1,4 +1,4 @@
-"""Time spans and quoted phrases read from the question."""
+"""Time spans, quoted phrases and numbers read from the question."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from rag.query import parse_query, recent_months
+from rag.query import parse_query
+from rag.spans import recent_months
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -22,20 +23,59 @@ TODAY = dt.date(2026, 11, 27)
         ("the parade last December", "2025-12-01", "2025-12-31"),
         ("S&T cooperation in 2010", "2010-01-01", "2010-12-31"),
         # Without a year: the latest such month or day up to today (the newest story, for a corpus)
-        ("At the late-October ICBM launch", "2026-10-01", "2026-10-31"),
         ("Kim's December plenary", "2025-12-01", "2025-12-31"),
         ("during his September visit", "2026-09-01", "2026-09-30"),
         ("handed over by his ambassador on September 4?", "2026-09-04", "2026-09-04"),
         ("her 15 October statement", "2026-10-15", "2026-10-15"),
         ("the message of 30 November", "2025-11-30", "2025-11-30"),
         ("the reply of Sept. 16", "2026-09-16", "2026-09-16"),
+        ("in mid-September 2024", "2024-09-11", "2024-09-20"),
+        ("At the late-October ICBM launch", "2026-10-21", "2026-10-31"),
+        # Ranges: both ends' bounds, a year shared from the end, a range of days
+        ("What did KCNA report from July to August 2024?", "2024-07-01", "2024-08-31"),
+        ("talks between June and September", "2026-06-01", "2026-09-30"),
+        ("the drills from December to February 2024", "2023-12-01", "2024-02-29"),
+        ("the 2018-2019 summits", "2018-01-01", "2019-12-31"),
+        ("in May and June 2024", "2024-05-01", "2024-06-30"),
+        ("between 2018 and 2019", "2018-01-01", "2019-12-31"),
+        ("the plenary of October 1-15, 2024", "2024-10-01", "2024-10-15"),
+        ("Kim's speeches on 10-11 October", "2026-10-10", "2026-10-11"),
+        ("June 25, 1950 - July 27, 1953", "1950-06-25", "1953-07-27"),
+        # Open ends: to today, or everything before
+        ("What has KCNA said about Russia since June 2024?", "2024-06-01", "2026-11-27"),
+        ("since 2020", "2020-01-01", "2026-11-27"),
+        ("since early 2022", "2022-01-01", "2026-11-27"),
+        ("after 2020", "2021-01-01", "2026-11-27"),
+        ("before March 2024", "0001-01-01", "2024-02-29"),
+        # Counted back from today
+        ("What did KCNA say last year about drones?", "2025-01-01", "2025-12-31"),
+        ("this year's harvest", "2026-01-01", "2026-11-27"),
+        ("last month", "2026-10-01", "2026-10-31"),
+        ("this month", "2026-11-01", "2026-11-27"),
+        ("last week", "2026-11-16", "2026-11-22"),
+        ("in the past three weeks", "2026-11-06", "2026-11-27"),
+        ("over the last 6 months", "2026-05-27", "2026-11-27"),
+        ("the past year", "2025-11-27", "2026-11-27"),
+        ("yesterday", "2026-11-26", "2026-11-26"),
+        # Parts of a year
+        ("the floods of summer 2024", "2024-06-01", "2024-08-31"),
+        ("autumn 2024", "2024-09-01", "2024-11-30"),
+        ("late 2024", "2024-09-01", "2024-12-31"),
+        ("the first half of 2023", "2023-01-01", "2023-06-30"),
+        ("Q3 2024", "2024-07-01", "2024-09-30"),
+        ("the third quarter of 2024", "2024-07-01", "2024-09-30"),
+        ("last summer", "2026-06-01", "2026-08-31"),
+        ("in the spring", "2026-03-01", "2026-05-31"),
     ],
 )
 def test_time_span_in_question(question, since, until):
     query = parse_query(question, today=TODAY)
     assert (query.since, query.until) == (since, until)
     assert query.in_span(since) and query.in_span(until)
-    assert not query.in_span("1999-01-01") and not query.in_span(None)
+    if since != "0001-01-01":
+        assert not query.in_span((dt.date.fromisoformat(since) - dt.timedelta(days=1)).isoformat())
+    assert not query.in_span((dt.date.fromisoformat(until) + dt.timedelta(days=1)).isoformat())
+    assert not query.in_span(None)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +86,12 @@ def test_time_span_in_question(question, since, until):
         "2010 was a year of tension",
         "Why may the drills march on?",
         "What is on 31 February?",
+        "the last year of the war",
+        "in the fall of the regime",
+        "relations between the two Koreas",
+        "what has he said since Kim Il Sung died?",
+        "the 76th May Day",
+        "since the summer",  # the summer is not yet a date here; "this summer" is
     ],
 )
 def test_no_span_without_a_date(question):
