@@ -247,38 +247,39 @@ def _counted_back(text: str, today: dt.date) -> Span | None:
     match = _PAST.search(text)
     if match:
         count = match["count"].lower()
-        count = int(count) if count.isdigit() else _COUNTS[count]
-        unit = match["unit"].lower()
-        if unit == "day":
-            start = today - dt.timedelta(days=count)
-        elif unit == "week":
-            start = today - dt.timedelta(weeks=count)
-        else:
-            months = count * (12 if unit == "year" else 1)
-            year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-            start = dt.date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
-        return start, today
+        return _back(int(count) if count.isdigit() else _COUNTS[count], match["unit"].lower(), today), today
     match = _RELATIVE.search(text)
     if not match:
         return None
     if match["yesterday"]:
         day = today - dt.timedelta(days=1)
         return day, day
-    this = match["which"].lower() == "this"
-    unit = match["unit"].lower()
-    if match["which"].lower() == "past":  # "the past year": the twelve months before today
-        return _counted_back(f"past 1 {unit}", today)
+    which, unit = match["which"].lower(), match["unit"].lower()
+    if which == "past":  # "the past year": the twelve months before today
+        return _back(1, unit, today), today
+    this = which == "this"
     if unit == "year":
         year = today.year if this else today.year - 1
         return dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
     if unit == "month":
-        year, month = (today.year, today.month) if this else divmod(today.year * 12 + today.month - 2, 12)
-        if not this:
-            month += 1
-        first, last = _month(year, month)
+        first, last = _month(*_months_before(today, 0 if this else 1))
         return first, min(last, today)
     monday = today - dt.timedelta(days=today.weekday())
     return (monday, today) if this else (monday - dt.timedelta(days=7), monday - dt.timedelta(days=1))
+
+
+def _back(count: int, unit: str, today: dt.date) -> dt.date:
+    """The day `count` days, weeks, months or years before today."""
+    if unit in ("day", "week"):
+        return today - dt.timedelta(days=count * (7 if unit == "week" else 1))
+    year, month = _months_before(today, count * (12 if unit == "year" else 1))
+    return dt.date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def _months_before(today: dt.date, count: int) -> tuple[int, int]:
+    """The year and month `count` months before today's."""
+    year, month = divmod(today.year * 12 + today.month - 1 - count, 12)
+    return year, month + 1
 
 
 def _point(text: str, today: dt.date) -> Span | None:
