@@ -4,11 +4,14 @@ the API endpoint `search`; the answer with it is the endpoint `ask`."""
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import logging
 import os
 import re
+import shutil
+import signal
 import tempfile
 import threading
 from collections import Counter
@@ -235,6 +238,7 @@ def build_app(settings: Settings, mcp: bool = False):
             yield answer_html, cards, plot if relevant else plot_of([]), shown  # no bars for weak matches
 
     exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))
+    atexit.register(shutil.rmtree, exports, ignore_errors=True)  # downloads do not outlive the app
 
     def exported(shown: tuple[str, list[Hit]] | None, form: str):
         """The shown results as a file to download (rag.export), named after the question."""
@@ -597,6 +601,9 @@ def launch(
         raise SettingsError("--mcp serves the tools without the login of --auth: use --mcp on 127.0.0.1 without --auth")
     if settings.upload_dir.is_dir() and settings.upload_dir not in settings.corpus:
         settings = replace(settings, corpus=(*settings.corpus, settings.upload_dir))  # earlier uploads
+    # A service manager stops the app with SIGTERM: shut down as on Ctrl-C, so the server closes and
+    # the exit handlers (the downloads' folder) run, instead of dying where it stands.
+    signal.signal(signal.SIGTERM, _interrupt)
     built_now = not store_exists(settings)
     if built_now:
         print(f"No index in {where_index(settings)} yet: building it from {', '.join(map(str, settings.corpus))}")
@@ -623,3 +630,7 @@ def launch(
     )
     serve_feeds(demo.app, demo.engine, auth)
     demo.block_thread()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

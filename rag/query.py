@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from rag.spans import question_span, recent_months
+from rag.spans import question_spans, recent_months
 
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
 _NUMBER = re.compile(r"\b\d+(?:st|nd|rd|th)?\b", re.I)
@@ -19,26 +19,31 @@ _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a numbe
 class Query:
     text: str
     phrases: list[str] = field(default_factory=list)
-    since: str | None = None  # YYYY-MM-DD, inclusive
-    until: str | None = None
+    spans: tuple[tuple[str, str], ...] = ()  # (first, last day) of each time it names, YYYY-MM-DD, inclusive
     numbers: frozenset[str] = frozenset()
 
     @property
     def dated(self) -> bool:
-        return self.since is not None
+        return bool(self.spans)
+
+    @property
+    def since(self) -> str | None:
+        return self.spans[0][0] if self.spans else None
+
+    @property
+    def until(self) -> str | None:
+        return max(last for _, last in self.spans) if self.spans else None
 
     def in_span(self, date: str | None, lag_days: int = 0, text: str | None = None) -> bool:
-        """Whether a passage dated `date` reports on the span: dated inside it, or up to `lag_days`
-        after it ("the rail sector's August result" is in a story of 3 September). For a span of a
-        month or more, a passage whose `text` names recent months reports on those instead: a story
-        of 4 August on "the plan for July" is July's news, one of 10 September on August's is August's."""
-        if not date or self.since is None:
+        """Whether a passage dated `date` reports on one of the spans: dated inside it, or up to
+        `lag_days` after it ("the rail sector's August result" is in a story of 3 September). For a
+        span of a month or more, a passage whose `text` names recent months reports on those instead:
+        a story of 4 August on "the plan for July" is July's news, one of 10 September on August's is
+        August's."""
+        if not date:
             return False
-        named = recent_months(text, date) if text and self.since != self.until else set()
-        if named:
-            return date >= self.since and any(self.since[:7] <= month <= self.until[:7] for month in named)
-        until = (dt.date.fromisoformat(self.until) + dt.timedelta(days=lag_days)).isoformat()
-        return self.since <= date <= until
+        named = recent_months(text, date) if text else set()
+        return any(_reports_on(date, named, since, until, lag_days) for since, until in self.spans)
 
     def names_numbers_of(self, text: str) -> bool:
         """Whether text has every number the question names ("76th", "240"; years aside)."""
@@ -54,10 +59,15 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
     numbers = frozenset(n for n in numbers_in(text) if not _A_YEAR.fullmatch(n))
     query = Query(text=text, phrases=[p for p in phrases if p], numbers=numbers)
-    span = question_span(text, today)
-    if span:
-        query.since, query.until = (d.isoformat() for d in span)
+    query.spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
     return query
+
+
+def _reports_on(date: str, named: set[str], since: str, until: str, lag_days: int) -> bool:
+    if named and since != until:
+        return date >= since and any(since[:7] <= month <= until[:7] for month in named)
+    last = (dt.date.fromisoformat(until) + dt.timedelta(days=lag_days)).isoformat()
+    return since <= date <= last
 
 
 def numbers_in(text: str) -> set[str]:

@@ -4,7 +4,8 @@ A point: "in March 2024", "on 15 April 2024", "last June", "in August" (the late
 today). A range: "from July to August 2024", "between June and September", "October 1-15, 2024",
 "2019-2021". An open end: "since June 2024", "after 2020", "before March". A stretch counted
 back from today: "last year", "this month", "in the past three weeks", "yesterday". A part of a
-year: "summer 2024", "late 2024", "the first half of 2023", "Q3 2024".
+year: "summer 2024", "late 2024", "the first half of 2023", "Q3 2024". Times listed one after
+another ("in May 2024 and March 2025", "June or July") are separate spans.
 
 "Today" is the caller's: a search over an archive counts back from its newest story. Words that
 are also months ("may", "march") count only capitalised, or with a day or a year beside them.
@@ -52,6 +53,8 @@ _POINT = re.compile(
     re.I,
 )
 _JOIN = re.compile(r"\s*(?:-|–|—|\bto\b|\bthrough\b|\btill\b|\buntil\b|\band\b)\s*", re.I)
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b)\s*(?:(?:in|on|during)\s+)?", re.I)
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.I)
 _DAYS_OF_MONTH = re.compile(
     rf"\b(?:(?P<first>\d{{1,2}})\s*(?:-|–|to)\s*(?P<last>\d{{1,2}})\s+{_MONTH}"
     rf"|{_MONTH.replace('month', 'month2')}\s+(?P<first2>\d{{1,2}})\s*(?:-|–|to)\s*(?P<last2>\d{{1,2}})(?!\d))"
@@ -116,13 +119,16 @@ _SEASON_NO_YEAR = re.compile(
 )
 
 
-def question_span(text: str, today: dt.date) -> Span | None:
-    """The first and last day of the time the question names, or None when it names none."""
+def question_spans(text: str, today: dt.date) -> list[Span]:
+    """The first and last day of each time the question names: usually one, several for a list of
+    separate times ("in May 2024 and March 2025", "June or July"), none when it names no time."""
+    if listed := _separate(text, today):
+        return listed
     for find in (_range, _open_span, _part_of_year, _point, _counted_back):
         span = find(text, today)
         if span and span[0] <= span[1]:
-            return span
-    return None
+            return [span]
+    return []
 
 
 def recent_months(text: str, date: str) -> set[str]:
@@ -203,6 +209,28 @@ def _range(text: str, today: dt.date) -> Span | None:
         if start and end:
             return start[0], end[1]
     return None
+
+
+def _separate(text: str, today: dt.date) -> list[Span]:
+    """ "in May 2024 and March 2025", "June or July 2024", "in 2019, 2020 and 2022": times named one
+    after another are each their own span, not one range from the first to the last ("between June
+    and September" is a range, read by `_range`). A year written once at the end is each one's."""
+    run: list[_Point] = []
+    for point in _points(text):
+        if run and _LIST_JOIN.fullmatch(text[run[-1].end : point.start]):
+            run.append(point)
+            continue
+        if len(run) > 1:
+            break
+        run = [] if _BETWEEN.search(text, 0, point.start) else [point]
+    if len(run) < 2:
+        return []
+    spans, year = [], None
+    for point in reversed(run):
+        year = point.year or (year if point.month else None) or _latest_year(point.month, today)
+        if bounds := point.bounds(year):
+            spans.append(bounds)
+    return sorted(spans)
 
 
 def _open_span(text: str, today: dt.date) -> Span | None:

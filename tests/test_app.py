@@ -93,3 +93,15 @@ def test_a_rebuild_closes_the_searcher_it_replaces_once_searches_on_it_are_done(
     with pytest.raises(sqlite3.ProgrammingError):
         old.index.db.execute("SELECT 1")
     assert engine.search("Russian tourist train", k=1)
+
+
+def test_sigterm_stops_the_app_cleanly_and_removes_its_downloads_folder(seed_index, tmp_path):
+    """A service manager's SIGTERM shuts the app down as Ctrl-C does: exit status 0, and the folder
+    of export downloads it made goes with it (before, one was left in /tmp by every start)."""
+    settings, _ = seed_index
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    with running_app(settings.index_dir, tmp_path / "app.log", env={"TMPDIR": str(scratch)}) as (_, process):
+        assert list(scratch.glob("rag-exports-*"))
+    assert process.returncode == 0, (tmp_path / "app.log").read_text()[-2000:]
+    assert not list(scratch.glob("rag-exports-*"))

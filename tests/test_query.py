@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
 
@@ -76,6 +77,31 @@ def test_time_span_in_question(question, since, until):
         assert not query.in_span((dt.date.fromisoformat(since) - dt.timedelta(days=1)).isoformat())
     assert not query.in_span((dt.date.fromisoformat(until) + dt.timedelta(days=1)).isoformat())
     assert not query.in_span(None)
+
+
+@pytest.mark.parametrize(
+    ("question", "spans"),
+    [
+        ("What happened in May 2024 and March 2025?", [("2024-05-01", "2024-05-31"), ("2025-03-01", "2025-03-31")]),
+        ("Kim's words in May 2024 and in March 2025?", [("2024-05-01", "2024-05-31"), ("2025-03-01", "2025-03-31")]),
+        ("news from June or July 2024", [("2024-06-01", "2024-06-30"), ("2024-07-01", "2024-07-31")]),
+        ("the harvests of 2019, 2020 and 2022", [(f"{y}-01-01", f"{y}-12-31") for y in (2019, 2020, 2022)]),
+        ("the plans for August and September", [("2026-08-01", "2026-08-31"), ("2026-09-01", "2026-09-30")]),
+        # A range stays one span
+        ("between June and September 2024", [("2024-06-01", "2024-09-30")]),
+        ("from July to August 2024", [("2024-07-01", "2024-08-31")]),
+    ],
+)
+def test_separate_times_are_separate_spans(question, spans):
+    """Times listed one after another are each their own span: the months between them are not
+    asked for (before, "May 2024 and March 2025" read as May 2024 to March 2025)."""
+    query = parse_query(question, today=TODAY)
+    assert list(query.spans) == spans
+    for since, until in spans:
+        assert query.in_span(since) and query.in_span(until)
+    for (_, end), (start, _) in pairwise(spans):
+        gap = dt.date.fromisoformat(end) + dt.timedelta(days=1)
+        assert gap.isoformat() >= start or not query.in_span(gap.isoformat())
 
 
 @pytest.mark.parametrize(
