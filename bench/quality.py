@@ -45,6 +45,7 @@ VARIANTS: dict[str, dict] = {
     "no MMR": {"diversity": 0.0},
     "no date boost": {"date_boost": 0.0},
     "no number boost": {"number_boost": 0.0},
+    "no sender boost": {"sender_boost": 0.0},
     "no report lag": {"report_lag_days": 0},
     "report lag 3 days": {"report_lag_days": 3},
     "report lag 14 days": {"report_lag_days": 14},

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from rag.messages import Roles, question_roles
 from rag.spans import question_spans, recent_months
 
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
@@ -21,6 +22,7 @@ class Query:
     phrases: list[str] = field(default_factory=list)
     spans: tuple[tuple[str, str], ...] = ()  # (first, last day) of each time it names, YYYY-MM-DD, inclusive
     numbers: frozenset[str] = frozenset()
+    roles: Roles = field(default_factory=Roles)  # who the question says sent a message, and to whom
 
     @property
     def dated(self) -> bool:
@@ -58,7 +60,7 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
     today = today or dt.date.today()
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
     numbers = frozenset(n for n in numbers_in(text) if not _A_YEAR.fullmatch(n))
-    query = Query(text=text, phrases=[p for p in phrases if p], numbers=numbers)
+    query = Query(text=text, phrases=[p for p in phrases if p], numbers=numbers, roles=question_roles(text))
     query.spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
     return query
 

@@ -16,6 +16,7 @@ from rag.embed_onnx import export_query_encoder, onnx_query_embedder
 from rag.embed_onnx import wanted as onnx_wanted
 from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
 from rag.lexical import LexicalHits, script_of
+from rag.messages import agrees, story_roles
 from rag.query import Query, parse_query
 from rag.records import Hit, Passage
 from rag.settings import MAX_K, Settings
@@ -210,7 +211,7 @@ class Searcher:
         time span it names are boosted, so are those holding every number it names, and passages
         lacking a quoted phrase are dropped."""
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
-        if not (query.dated or query.phrases or query.numbers):
+        if not (query.dated or query.phrases or query.numbers or query.roles):
             return ranked
         pool = ranked[: max(k, CONSTRAINED_POOL)]
         if query.phrases:
@@ -227,6 +228,8 @@ class Searcher:
                 boost *= 1 + self.settings.date_boost
             if query.names_numbers_of(passages[pid].lexical_text):
                 boost *= 1 + self.settings.number_boost
+            if query.roles and agrees(query.roles, story_roles(passages[pid].lead or passages[pid].text)):
+                boost *= 1 + self.settings.sender_boost
             if boost > 1.0:
                 fused[pid] = fused[pid] * boost + 1e-6
         return sorted(pool, key=lambda pid: (-fused[pid], pid))

@@ -41,6 +41,7 @@ class Settings:
     candidates: int = 100  # hits taken from each retriever before fusion
     date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
     number_boost: float = 0.1  # passages holding every number a question names ("76th", "240 mm"), years aside
+    sender_boost: float = 0.1  # stories of a message sent the way the question says (rag.messages)
     spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's names
     report_lag_days: int = 3  # ...or dated up to this many days after it: reports follow what they report
     ann_threshold: int = 50_000  # more passages than this: approximate vector search (bench/RESULTS.md)
@@ -97,8 +98,8 @@ class Settings:
             raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise SettingsError(f"alpha must be between 0 and 1, not {self.alpha}")
-        if min(self.date_boost, self.number_boost) < 0:
-            raise SettingsError("date_boost and number_boost must be 0 or more")
+        if min(self.date_boost, self.number_boost, self.sender_boost) < 0:
+            raise SettingsError("date_boost, number_boost and sender_boost must be 0 or more")
         if self.report_lag_days < 0:
             raise SettingsError(f"report_lag_days must be 0 or more, not {self.report_lag_days}")
         if not 0.0 <= self.diversity <= 1.0:

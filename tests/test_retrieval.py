@@ -204,6 +204,37 @@ def test_the_story_holding_the_number_a_question_names_comes_first(tmp_path):
     assert "600 mm" in searcher.search(question, k=3, highlight=False)[0].passage.text
 
 
+def test_the_greeting_a_question_asks_about_comes_before_the_reply_to_it(tmp_path):
+    """A greeting and the reply to it name the same two people and the same occasion; the question
+    says who sent the message, and that story must come first, although the reply shares more of the
+    question's other words."""
+    from dataclasses import replace
+
+    from rag.retrieve import Searcher
+
+    greeting = (
+        "Pyongyang, September 7 (KCNA) --Kim Jong Un, president of the State Affairs of the DPRK, received a "
+        "message of greeting from Bashar Al-Assad, president of the Syrian Arab Republic, on September 3. In the "
+        "message, the Syrian president extended warm congratulations on the founding anniversary of the DPRK and "
+        "wished it steady prosperity and development."
+    )
+    reply = (
+        "Pyongyang, September 17 (KCNA) --Kim Jong Un, president of the State Affairs of the DPRK, sent a reply "
+        "message to Bashar Al-Assad, president of the Syrian Arab Republic, on September 16. He thanked him for "
+        "his warm greetings on the founding anniversary of the DPRK and wished the Syrian people prosperity."
+    )
+    records = [
+        {"headline": "Kim Jong Un Receives Greetings", "story_text": greeting, "date": "2024-09-07"},
+        {"headline": "Kim Jong Un Sends Reply Message", "story_text": reply, "date": "2024-09-17"},
+    ]
+    settings = index_of_records(tmp_path, records)
+    question = "What did Bashar al-Assad wish for the DPRK in his greetings on its founding anniversary?"
+    searcher = Searcher(settings)
+    assert "received a message of greeting" in searcher.search(question, k=2, highlight=False)[0].passage.text
+    searcher.settings = replace(settings, sender_boost=0.0)  # without it the reply wins: the test can fail
+    assert "sent a reply" in searcher.search(question, k=2, highlight=False)[0].passage.text
+
+
 def test_a_teaser_cut_mid_sentence_is_still_found_for_what_it_says(searcher):
     """The Voice of Korea sidebar is the only place the seeds name the Wonjon farm: a teaser cut at
     the page's width stays a passage, marked cut."""
