@@ -20,11 +20,14 @@ _THING = (
     r"|(?:floral\s+)?baskets?|wreaths?|gifts?)"
 )
 # A story's opening: "X[, titles,] received a message of greeting from Y[, titles]" or "X sent a
-# reply message to Y". X starts after the dateline ("Pyongyang, September 7 (KCNA) --").
+# reply message to Y". X is what precedes the verb, after the dateline ("Pyongyang, September 7
+# (KCNA) --"), in the same sentence.
 _STORY = re.compile(
-    rf"(?P<first>[^.;:]{{2,300}}?)\s+(?P<verb>received|sent)\s+(?:[\w'-]+\s+){{0,4}}?{_THING}\b"
+    rf"\s(?P<verb>received|sent)\s+(?:[\w'-]+\s+){{0,4}}?{_THING}\b"
     rf"[^.;]{{0,80}}?\b(?P<link>from|to)\s+(?P<second>[^;(]{{2,200}})"
 )
+_SENTENCE_END = re.compile(r"[.;:?!]\s")
+OPENING_CHARS = 600  # the verb of an opening sentence comes within its first few hundred characters
 _DATELINE = re.compile(r"^.*?\((?:KCNA|[A-Z]{2,8})\)\s*[-–—]+\s*")
 # Capitalised words that describe rather than name ("the Respected Comrade", "President").
 _NOT_NAMES = {
@@ -43,16 +46,18 @@ _QUESTION = [
     (re.compile(rf"\b{_CAPITALISED_RUN}\s+(?:sent|wrote|addressed|replied|congratulated)\b"), "sender"),
     (
         re.compile(
-            rf"\b(?:sent|wrote|addressed|send|write)\s+{_CAPITALISED_RUN}\s+(?:an?\s+|the\s+)?[\w\s-]{{0,30}}?{_THING}\b"
+            rf"\b(?:sent|wrote|addressed|send|write)\s+{_CAPITALISED_RUN}\s+"  # "sent Kim Jong Un a greeting"
+            rf"(?:an?\s+|the\s+)?[\w\s-]{{0,30}}?{_THING}\b"
         ),
         "recipient",
-    ),  # noqa: E501
+    ),
     (
         re.compile(
-            rf"\b(?:did|does|do)\s+{_CAPITALISED_RUN}\s+[a-z]+\b[^?]*?\b(?:in|with|through)\s+(?:his|her|its|their)\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"
+            rf"\b(?:did|does|do)\s+{_CAPITALISED_RUN}\s+[a-z]+\b[^?]*?"  # "did Assad wish ... in his greetings"
+            rf"\b(?:in|with|through)\s+(?:his|her|its|their)\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"
         ),
         "sender",
-    ),  # noqa: E501
+    ),
     (re.compile(rf"\bdid\s+{_CAPITALISED_RUN}\s+(?:send|write|reply|address)\b"), "sender"),
     (re.compile(rf"\b{_CAPITALISED_RUN}\s+(?:received|got)\b"), "recipient"),
     (re.compile(rf"\bdid\s+(?:the\s+)?{_CAPITALISED_RUN}\s+(?:receive|get)\b"), "recipient"),
@@ -89,10 +94,13 @@ def question_roles(question: str) -> Roles:
 
 def story_roles(opening: str) -> Roles:
     """Who sent the message and who received it, from a story's opening sentence."""
-    match = _STORY.search(_DATELINE.sub("", opening, count=1))
+    text = _DATELINE.sub("", opening[:OPENING_CHARS], count=1)
+    match = _STORY.search(text)
     if not match or (match["verb"] == "received") != (match["link"] == "from"):
         return Roles()
-    first, second = _name(match["first"]), _name(match["second"])
+    if _SENTENCE_END.search(text, 0, match.start()):
+        return Roles()  # the verb is in a later sentence: not the story's own exchange
+    first, second = _name(text[: match.start()]), _name(match["second"])
     return Roles(second, first) if match["verb"] == "received" else Roles(first, second)
 
 
