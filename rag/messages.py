@@ -27,7 +27,7 @@ _STORY = re.compile(
     rf"[^.;]{{0,80}}?\b(?P<link>from|to)\s+(?P<second>[^;(]{{2,200}})"
 )
 _SENTENCE_END = re.compile(r"[.;:?!]\s")
-OPENING_CHARS = 600  # the verb of an opening sentence comes within its first few hundred characters
+_OPENING_CHARS = 600  # the verb of an opening sentence comes within its first few hundred characters
 _DATELINE = re.compile(r"^.*?\((?:KCNA|[A-Z]{2,8})\)\s*[-–—]+\s*")
 # Capitalised words that describe rather than name ("the Respected Comrade", "President").
 _NOT_NAMES = {
@@ -94,7 +94,7 @@ def question_roles(question: str) -> Roles:
 
 def story_roles(opening: str) -> Roles:
     """Who sent the message and who received it, from a story's opening sentence."""
-    text = _DATELINE.sub("", opening[:OPENING_CHARS], count=1)
+    text = _DATELINE.sub("", opening[:_OPENING_CHARS], count=1)
     match = _STORY.search(text)
     if not match or (match["verb"] == "received") != (match["link"] == "from"):
         return Roles()

@@ -1,6 +1,7 @@
-"""What a question asks for beyond its words: a time span (read by `rag.spans`: "in March 2024",
-"since June", "last year"), exact phrases in quotes, which must appear in the passages returned, and
-the numbers it names ("the 76th birthday", "240 mm"), which tell apart the stories of one template."""
+"""What a question asks for beyond its words: the time spans it names (read by `rag.spans`: "in
+March 2024", "since June", "last year"), exact phrases in quotes, which must appear in the passages
+returned, the numbers it names ("the 76th birthday", "240 mm"), which tell apart the stories of one
+template, and who it says sent a message to whom (read by `rag.messages`)."""
 
 from __future__ import annotations
 
@@ -60,9 +61,8 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
     today = today or dt.date.today()
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
     numbers = frozenset(n for n in numbers_in(text) if not _A_YEAR.fullmatch(n))
-    query = Query(text=text, phrases=[p for p in phrases if p], numbers=numbers, roles=question_roles(text))
-    query.spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
-    return query
+    spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
+    return Query(text, [p for p in phrases if p], spans, numbers, question_roles(text))
 
 
 def _reports_on(date: str, named: set[str], since: str, until: str, lag_days: int) -> bool:
