@@ -616,20 +616,23 @@ def launch(
     print(f"Serving on {host}:{port}" + (" with a password" if auth else " (local only, no password)"))
     gr = _gradio()
 
-    demo.queue(default_concurrency_limit=4).launch(
-        prevent_thread_lock=True,  # the feed route joins Gradio's server before it blocks
-        server_name=host,
-        server_port=port,
-        css=CSS,
-        theme=gr.themes.Soft(),
-        js=COPY_JS,
-        footer_links=["api"],
-        auth=auth,
-        share=share,
-        mcp_server=mcp,
-    )
-    serve_feeds(demo.app, demo.engine, auth)
-    demo.block_thread()
+    try:
+        demo.queue(default_concurrency_limit=4).launch(
+            prevent_thread_lock=True,  # the feed route joins Gradio's server before it blocks
+            server_name=host,
+            server_port=port,
+            css=CSS,
+            theme=gr.themes.Soft(),
+            js=COPY_JS,
+            footer_links=["api"],
+            auth=auth,
+            share=share,
+            mcp_server=mcp,
+        )
+        serve_feeds(demo.app, demo.engine, auth)
+        demo.block_thread()  # returns on Ctrl-C or SIGTERM, the server closed
+    except KeyboardInterrupt:  # one that came while the server was still starting
+        demo.close()
 
 
 def _interrupt(signum, frame) -> None:
