@@ -31,7 +31,7 @@ class Query:
 
     @property
     def since(self) -> str | None:
-        return self.spans[0][0] if self.spans else None
+        return min(first for first, _ in self.spans) if self.spans else None
 
     @property
     def until(self) -> str | None:
@@ -45,7 +45,8 @@ class Query:
         August's."""
         if not date:
             return False
-        named = recent_months(text, date) if text else set()
+        # Only a span longer than a day reads the months a story names: skip the scan for the others.
+        named = recent_months(text, date) if text and any(a != b for a, b in self.spans) else set()
         return any(_reports_on(date, named, since, until, lag_days) for since, until in self.spans)
 
     def names_numbers_of(self, text: str) -> bool:

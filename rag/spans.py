@@ -227,7 +227,7 @@ def _separate(text: str, today: dt.date) -> list[Span]:
         return []
     spans, year = [], None
     for point in reversed(run):
-        year = point.year or (year if point.month else None) or _latest_year(point.month, today)
+        year = point.year or year or _latest_year(point.month, today)  # a point without a year has a month
         if bounds := point.bounds(year):
             spans.append(bounds)
     return sorted(spans)
