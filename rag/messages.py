@@ -7,7 +7,10 @@ Al-Assad". Both name the same people and the same occasion, so neither BM25 nor 
 them apart; a question does, by who sent the message ("What did Assad wish in his greetings?",
 "Which leader sent Kim Jong Un a greeting?", "Kim's reply to Xi"). A person is matched by the
 capitalised words of their name: every such word the question gives must be in the story's name
-("Putin" is "Vladimir Vladimirovich Putin"; "Kim Jong Un" is not "Kim Yo Jong").
+("Putin" is "Vladimir Vladimirovich Putin"; "Kim Jong Un" is not "Kim Yo Jong"). A question may
+describe the person instead ("the Syrian president", "the Lao party leader", "the Arab head of
+state"): its words are then matched against the description the story prints beside the name
+("Bashar Al-Assad, president of the Syrian Arab Republic"), a country's adjective matching its name.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ _STORY = re.compile(
     rf"[^.;]{{0,80}}?\b(?P<link>from|to)\s+(?P<second>[^;(]{{2,200}})"
 )
 _SENTENCE_END = re.compile(r"[.;:?!]\s")
+_NAME_END = re.compile(r"(?<![A-Z])[.;:?!]\s")  # a sentence's end, not an initial's ("V. Putin")
 _OPENING_CHARS = 600  # the verb of an opening sentence comes within its first few hundred characters
 _DATELINE = re.compile(r"^.*?\((?:KCNA|[A-Z]{2,8})\)\s*[-–—]+\s*")
 # Capitalised words that describe rather than name ("the Respected Comrade", "President").
@@ -36,46 +40,64 @@ _NOT_NAMES = {
     "in", "on", "at", "for", "of", "to", "a", "an", "and", "al", "el", "bin", "ibn", "de", "van", "von",
 }  # fmt: skip
 _NAME_WORD = re.compile(r"[A-Z][\w'-]*")
-_CAPITALISED_RUN = r"(?P<name>[A-Z][\w'.-]*(?:\s+(?:al-|bin\s+)?[A-Z][\w'.-]*){0,4})"
+# The title after a described person: "the Syrian president", "the Lao party leader".
+_TITLE = (
+    r"(?:(?:ruling\s+|party\s+|state\s+|foreign\s+|prime\s+|vice[\s-])*(?:president|leader|premier|minister"
+    r"|chairman|chairwoman|chairperson|(?:general\s+)?secretary|head\s+of\s+state|chief|king|queen|emir|sultan))"
+)
+_CAPITALISED_RUN = rf"(?P<name>[A-Z][\w'.-]*(?:\s+(?:al-|bin\s+)?[A-Z][\w'.-]*){{0,4}}(?:\s+{_TITLE})?)"
+# A person as a question writes them: a name, a described person, or "the president of Syria".
+_PERSON = rf"(?:{_TITLE}\s+of\s+(?:the\s+)?)?{_CAPITALISED_RUN}"
+_SENDS = r"(?:sent|wrote|addressed|replied|congratulated|greeted|thanked)"
+_SEND = r"(?:send|write|reply|address|congratulate|greet|thank)"
 _QUESTION = [
     # (pattern, role of the name it captures)
-    (re.compile(rf"{_CAPITALISED_RUN}'s?\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"), "sender"),
-    (re.compile(rf"\b{_THING}\s+(?:of\s+\w+\s+)?(?:from|by)\s+(?:the\s+)?{_CAPITALISED_RUN}"), "sender"),
-    (re.compile(rf"\b{_THING}\s+(?:of\s+\w+\s+)?to\s+(?:the\s+)?{_CAPITALISED_RUN}"), "recipient"),
-    (re.compile(rf"\b(?:sent|send|wrote|write|replied|reply)\s+to\s+(?:the\s+)?{_CAPITALISED_RUN}"), "recipient"),
-    (re.compile(rf"\b{_CAPITALISED_RUN}\s+(?:sent|wrote|addressed|replied|congratulated)\b"), "sender"),
+    (re.compile(rf"{_PERSON}'s?\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"), "sender"),
+    (re.compile(rf"\b{_THING}\s+(?:of\s+\w+\s+)?(?:from|by)\s+(?:the\s+)?{_PERSON}"), "sender"),
+    (re.compile(rf"\b{_THING}\s+(?:of\s+\w+\s+)?to\s+(?:the\s+)?{_PERSON}"), "recipient"),
+    (re.compile(rf"\b(?:sent|send|wrote|write|replied|reply)\s+to\s+(?:the\s+)?{_PERSON}"), "recipient"),
+    (re.compile(rf"\b{_PERSON}\s+{_SENDS}\b"), "sender"),
     (
         re.compile(
-            rf"\b(?:sent|wrote|addressed|send|write)\s+{_CAPITALISED_RUN}\s+"  # "sent Kim Jong Un a greeting"
+            rf"\b(?:sent|wrote|addressed|send|write)\s+{_PERSON}\s+"  # "sent Kim Jong Un a greeting"
             rf"(?:an?\s+|the\s+)?[\w\s-]{{0,30}}?{_THING}\b"
         ),
         "recipient",
     ),
     (
         re.compile(
-            rf"\b(?:did|does|do)\s+{_CAPITALISED_RUN}\s+[a-z]+\b[^?]*?"  # "did Assad wish ... in his greetings"
+            rf"\b(?:did|does|do)\s+{_PERSON}\s+[a-z]+\b[^?]*?"  # "did Assad wish ... in his greetings"
             rf"\b(?:in|with|through)\s+(?:his|her|its|their)\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"
         ),
         "sender",
     ),
-    (re.compile(rf"\bdid\s+{_CAPITALISED_RUN}\s+(?:send|write|reply|address)\b"), "sender"),
-    (re.compile(rf"\b{_CAPITALISED_RUN}\s+(?:received|got)\b"), "recipient"),
-    (re.compile(rf"\bdid\s+(?:the\s+)?{_CAPITALISED_RUN}\s+(?:receive|get)\b"), "recipient"),
+    (re.compile(rf"\bdid\s+(?:the\s+)?{_PERSON}\s+{_SEND}\b"), "sender"),
+    (re.compile(rf"\b{_PERSON}\s+(?:received|got)\b"), "recipient"),
+    (re.compile(rf"\b(?:receive[sd]?|get|got)\b[^?]{{0,40}}?\bfrom\s+(?:the\s+)?{_PERSON}"), "sender"),
+    (re.compile(rf"\bdid\s+(?:the\s+)?{_PERSON}\s+(?:receive|get)\b"), "recipient"),
 ]
 
 
 def _name(text: str) -> frozenset[str]:
     """The words of a name (the text up to its first comma), descriptions dropped."""
-    words = (re.sub(r"['’]s?$", "", w) for w in re.split(r"[\s-]+", text.split(",")[0]))
+    return _capitalised(text.split(",")[0])
+
+
+def _capitalised(text: str) -> frozenset[str]:
+    words = (re.sub(r"['’]s?$", "", w) for w in re.split(r"[\s,;:()-]+", text))
     return frozenset(w.casefold() for w in words if _NAME_WORD.fullmatch(w)) - _NOT_NAMES
 
 
 @dataclass(frozen=True)
 class Roles:
-    """The name words of whoever sent and whoever received the message (empty when unknown)."""
+    """The name words of whoever sent and whoever received the message (empty when unknown); for a
+    story, also the capitalised words of the description printed beside each name ("president of the
+    Syrian Arab Republic")."""
 
     sender: frozenset[str] = frozenset()
     recipient: frozenset[str] = frozenset()
+    sender_described: frozenset[str] = frozenset()
+    recipient_described: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.sender or self.recipient)
@@ -100,17 +122,44 @@ def story_roles(opening: str) -> Roles:
         return Roles()
     if _SENTENCE_END.search(text, 0, match.start()):
         return Roles()  # the verb is in a later sentence: not the story's own exchange
-    first, second = _name(text[: match.start()]), _name(match["second"])
-    return Roles(second, first) if match["verb"] == "received" else Roles(first, second)
+    first_text, second_text = text[: match.start()], match["second"]
+    if end := _NAME_END.search(second_text):
+        second_text = second_text[: end.start()]
+    first, second = (_name(first_text), _capitalised(first_text)), (_name(second_text), _capitalised(second_text))
+    sender, recipient = (second, first) if match["verb"] == "received" else (first, second)
+    return Roles(sender[0], recipient[0], sender[1], recipient[1])
 
 
 def agrees(question: Roles, story: Roles) -> bool:
     """Whether the story's exchange runs the way the question says: a person the question names as
     sender (or recipient) is the story's, and none is on the other side."""
 
-    def same(asked: frozenset[str], named: frozenset[str]) -> bool:
-        return bool(asked) and asked <= named
+    def same(asked: frozenset[str], named: frozenset[str], described: frozenset[str]) -> bool:
+        if not asked:
+            return False
+        if asked <= named:
+            return True
+        known = named | described
+        return all(word in known or any(_same_country(word, k) for k in known) for word in asked)
 
-    right = same(question.sender, story.sender) or same(question.recipient, story.recipient)
-    wrong = same(question.sender, story.recipient) or same(question.recipient, story.sender)
+    right = same(question.sender, story.sender, story.sender_described) or same(
+        question.recipient, story.recipient, story.recipient_described
+    )
+    wrong = same(question.sender, story.recipient, story.recipient_described) or same(
+        question.recipient, story.sender, story.sender_described
+    )
     return right and not wrong
+
+
+# Endings that make a country's adjective or a people's name from a country's name and back:
+# Syria(n), Belarus(ian), Vietnam(ese), China / Chin(ese), Lao(s) / Lao(tian), Turkmen(istan).
+_ENDINGS = ("istan", "stan", "tian", "ian", "ese", "an", "ia", "a", "s", "n", "i")
+
+
+def _stems(word: str) -> set[str]:
+    return {word} | {word[: -len(e)] for e in _ENDINGS if word.endswith(e) and len(word) - len(e) >= 3}
+
+
+def _same_country(one: str, other: str) -> bool:
+    """Whether two words are one country's name and its adjective ("Syrian" and "Syria")."""
+    return one[:3] == other[:3] and bool(_stems(one) & _stems(other))

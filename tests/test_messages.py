@@ -45,7 +45,14 @@ REPLY = (
     ],
 )
 def test_who_sent_the_story_s_message(opening, sender, recipient):
-    assert story_roles(opening) == Roles(frozenset(sender), frozenset(recipient))
+    roles = story_roles(opening)
+    assert (roles.sender, roles.recipient) == (frozenset(sender), frozenset(recipient))
+
+
+def test_the_story_s_description_of_each_person_is_kept():
+    roles = story_roles(GREETING)
+    assert {"syrian", "arab", "republic"} <= roles.sender_described
+    assert {"democratic", "korea"} <= roles.recipient_described
 
 
 @pytest.mark.parametrize(
@@ -65,7 +72,10 @@ def test_no_roles_without_a_message_exchange(opening):
     [
         ("What did Bashar al-Assad wish for North Korea in his greetings on its 76th founding anniversary?",
          {"bashar", "assad"}, set()),
-        ("Which Russian party leader sent Kim Jong Un a greeting for Liberation Day?", set(), KIM),
+        ("Which Russian party leader sent Kim Jong Un a greeting for Liberation Day?", {"russian"}, KIM),
+        ("What did the Syrian president congratulate Kim on?", {"syrian"}, set()),
+        ("What greetings did Kim receive from the president of Syria?", {"syria"}, {"kim"}),
+        ("What did Kim say in his reply to the Lao party leader?", {"kim"}, {"lao"}),
         ("Whom did Putin's August 2024 Liberation Day message say both nations honour?", {"putin"}, set()),
         ("With what phrase did the Vietnamese leader close his reply message to Kim Jong Un?", set(), KIM),
         ("How did Xi Jinping describe the friendship in his message marking 75 years of ties?", {"xi", "jinping"},
@@ -79,6 +89,56 @@ def test_no_roles_without_a_message_exchange(opening):
 )  # fmt: skip
 def test_who_the_question_says_sent_it(question, sender, recipient):
     assert question_roles(question) == Roles(frozenset(sender), frozenset(recipient))
+
+
+LAO_GREETING = (
+    "Pyongyang, September 9 (KCNA) -- The respected Comrade Kim Jong Un received a message of greeting from "
+    "Thongloun Sisoulith, general secretary of the Central Committee of the Lao People's Revolutionary Party "
+    "and president of the Lao People's Democratic Republic."
+)
+LAO_REPLY = (
+    "Pyongyang, September 18 (KCNA) -- The respected Comrade Kim Jong Un sent a reply message to Thongloun "
+    "Sisoulith, general secretary of the Central Committee of the Lao People's Revolutionary Party."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "greeting", "reply"),
+    [
+        ("What did the Syrian president congratulate Kim on?", GREETING, REPLY),
+        ("Which Arab head of state sent greetings to Kim Jong Un?", GREETING, REPLY),
+        ("What greetings did Kim receive from the president of Syria?", GREETING, REPLY),
+        ("What did the Laotian party leader write to Kim Jong Un?", LAO_GREETING, LAO_REPLY),
+        ("What did the Laos leader's message to Kim say?", LAO_GREETING, LAO_REPLY),
+    ],
+)
+def test_a_person_described_by_country_and_title_is_matched(question, greeting, reply):
+    """A question that describes the sender ("the Syrian president") rather than naming them is
+    matched against the description the story prints beside the name, a country's adjective
+    standing for its name."""
+    roles = question_roles(question)
+    assert agrees(roles, story_roles(greeting))
+    assert not agrees(roles, story_roles(reply))
+
+
+def test_the_reply_to_a_described_person_is_told_from_their_greeting():
+    roles = question_roles("What did Kim say in his reply to the Syrian president?")
+    assert agrees(roles, story_roles(REPLY)) and not agrees(roles, story_roles(GREETING))
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("Syrian", "Syria", True), ("Belarusian", "Belarus", True), ("Vietnamese", "Vietnam", True),
+        ("Chinese", "China", True), ("Laotian", "Laos", True), ("Turkmen", "Turkmenistan", True),
+        ("Pakistani", "Pakistan", True), ("Egyptian", "Egypt", True),
+        ("Iraqi", "Iran", False), ("Austrian", "Australia", False), ("Indian", "Indonesia", False),
+        ("Slovak", "Slovenia", False), ("Russian", "Syrian", False),
+    ],
+)  # fmt: skip
+def test_a_country_s_adjective_stands_for_it_and_for_no_other(one, other, same):
+    story = story_roles(f"Kim Jong Un received a message of greeting from the president of the {other} Republic.")
+    assert agrees(question_roles(f"What did the {one} president write in his message?"), story) is same
 
 
 def test_a_greeting_and_the_reply_to_it_are_told_apart():
