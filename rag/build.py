@@ -21,14 +21,14 @@ from tqdm import tqdm
 
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
-from rag.embed import embedding_dimension, get_embedder, resolve_precision, weights_digest
+from rag.embed import embedding_dimension, get_embedder, resolve_precision, return_freed_memory, weights_digest
 from rag.embed_onnx import export_query_encoder
 from rag.embed_onnx import wanted as onnx_wanted
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
 from rag.load import RecordFields, SkipFile, corpus_root, iter_files, load_file, source_name
 from rag.records import Document, Passage
-from rag.settings import Settings
+from rag.settings import Settings, cache_root
 from rag.store import VectorStore, build_on_server, current_manifest, open_store, store_exists, write_build
 from rag.vectors import BuildVectors
 from rag.versions import documents_from_passages, group_versions, stored
@@ -343,6 +343,11 @@ def _embed_and_write(
     else:
         embedder = get_embedder(settings.model, manifest.precision)
         manifest.dimension = embedder.dimension
+        if todo and onnx_wanted(settings):
+            # Before the embedding, not after: the exporter's copies of the weights are freed by the
+            # time the batches' activations are allocated, so the build's peak is one or the other.
+            export_query_encoder(embedder, settings.index_dir, cache_root(settings))  # searches start without torch
+            return_freed_memory()
     report.embedded = len(todo)
     old_ids = {i: known[keys[i]][0] for i in reused}
     server = build_on_server(settings, manifest, len(passages)) if settings.ray and todo else None
@@ -372,11 +377,10 @@ def _embed_and_write(
                     fresh = embedder.encode_with_sentences(texts, [spans[i] for i in block], settings.batch_size)
                     vectors.put(block, *fresh)
                     bar.update(len(block))
+            return_freed_memory()  # the batches' activations, before BM25 and the passage store are built
         written = write_build(settings, manifest, passages, vectors, chunks)
     finally:
         vectors.close()
-    if embedder is not None and todo and onnx_wanted(settings):
-        export_query_encoder(embedder, settings.index_dir)  # searches then start without torch
     return written
 
 

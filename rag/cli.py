@@ -107,7 +107,9 @@ def main() -> None:
 @click.option("--title-field", default=None, help="JSON records: field holding the headline [default: detected].")
 @click.option("--date-field", default=None, help="JSON records: field holding the date [default: detected].")
 @click.option("--url-field", default=None, help="JSON records: field holding the URL [default: detected].")
-@click.option("--batch-size", type=int, default=None, help="Texts per embedding batch [default: 64].")
+@click.option(
+    "--batch-size", type=int, default=None, help="Texts per embedding batch [default: 16, or $RAG_BATCH_SIZE]."
+)
 @click.option(
     "--faiss-index",
     type=click.Choice(["auto", "flat", "ivf", "hnsw", "ivfsq8"]),

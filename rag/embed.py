@@ -7,6 +7,8 @@ and passage prompts of models trained with them, the device). Everything else go
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 from abc import ABC, abstractmethod
@@ -266,3 +268,12 @@ _OFFLINE = {
 def get_embedder(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Embedder:
     """The one cached model per name and precision, shared by the CLI, the app and the tests."""
     return SentenceTransformerEmbedder(name, precision=precision)
+
+
+def return_freed_memory() -> None:
+    """Hand the heap that a finished stage freed back to the system. glibc keeps freed memory for
+    reuse, so without this a build's resident peak is the sum of its stages (the ONNX export's
+    copies of the weights, then the batches' activations) rather than the largest of them; the app
+    rebuilds inside its own long-lived process, which keeps what it does not hand back."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): nothing to hand back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -4,12 +4,16 @@ about a second instead of the 7-10 s that importing torch and sentence-transform
 
 The export is written beside the index (INDEX_DIR/query-encoder/) by the build, or by the first
 search that finds none, and is used only when its vectors match the torch model's: cosine >= 0.9999
-on probe texts, checked at export. Models this cannot reproduce (a pooling other than the mean or
-[CLS], a Dense layer, a custom module) keep the torch encoder.
+on probe texts, checked at export. It depends on the model's weights only, so a copy is kept in the
+machine's cache (Settings.cache_dir) and the next index of the same model copies it, checked the
+same way, instead of tracing the model again (3-4 s and a few hundred MiB at the build's peak).
+Models this cannot reproduce (a pooling other than the mean or [CLS], a Dense layer, a custom
+module) keep the torch encoder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
@@ -111,24 +115,24 @@ def _export_of(folder: Path, name: str) -> bool:
     return isinstance(info, dict) and info.get("model") == name and info.get("weights") == weights_stamp(name)
 
 
-def export_query_encoder(embedder: Embedder, index_dir: Path) -> bool:
+def export_query_encoder(embedder: Embedder, index_dir: Path, cache_dir: Path | None = None) -> bool:
     """Write the ONNX export of `embedder` into INDEX_DIR/query-encoder/ when it reproduces the
-    model's vectors (see the module doc); whether it was written. Never fails a build or a search."""
+    model's vectors (see the module doc); whether it was written. Never fails a build or a search.
+    `cache_dir`: where exports are kept for every index of this machine: the export depends on the
+    model's weights only, so a second index of the same model copies it instead of tracing again."""
     folder = index_dir / FOLDER
     if _export_of(folder, embedder.name):
         return True
     if not hasattr(embedder, "model") or not _runtime_installed():  # not a sentence-transformers model
         return False
     try:
-        return _export(embedder, folder)
+        return _export(embedder, folder, cache_dir)
     except Exception as err:  # no onnxruntime, an exporter that cannot trace this model, a full disk
         log.info("no ONNX query encoder for %s: %s", embedder.name, err)
         return False
 
 
-def _export(embedder, folder: Path) -> bool:
-    import torch
-
+def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
     modules = [type(m).__name__ for m in embedder.model]
     pooling = embedder.model[1] if len(modules) > 1 and modules[1] == "Pooling" else None
     if modules[0] != "Transformer" or pooling is None or set(modules[2:]) - {"Normalize"}:
@@ -141,6 +145,50 @@ def _export(embedder, folder: Path) -> bool:
     # Exported in fp32 whatever precision the build embeds at (ONNX Runtime's CPU kernels are fp32),
     # from the weights on disk: a bf16 model's weights are rounded.
     model = embedder.model if embedder.precision == "fp32" else get_embedder(embedder.name, "fp32").model
+    cached = cache_dir / FOLDER / _cache_key(embedder.name) if cache_dir else None
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
+    try:
+        reused = cached is not None and _export_of(cached, embedder.name)
+        if reused:
+            shutil.copytree(cached, work, dirs_exist_ok=True)
+        else:
+            _trace(embedder, model, mode, work)
+        if not _matches(model, work):
+            if reused:  # a damaged copy in the cache: traced afresh, and the cache's copy replaced
+                shutil.rmtree(cached, ignore_errors=True)
+                return _export(embedder, folder, cache_dir)
+            return False
+        if cached is not None and not reused:
+            _keep(work, cached)
+        old = folder.with_name(work.name + ".old")
+        if folder.exists():
+            folder.rename(old)
+        work.chmod(0o755)  # mkdtemp made it private
+        work.rename(folder)  # a search opens the whole export or none
+        shutil.rmtree(old, ignore_errors=True)
+        return True
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _matches(model, work: Path) -> bool:
+    """Whether the export in WORK gives the torch model's vectors on the probe texts."""
+    expected = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
+    try:
+        cosines = np.sum(OnnxEmbedder(work).embed_batch(list(PROBES)) * expected, axis=1)
+    except Exception as err:  # a truncated or foreign file: ONNX Runtime cannot load it
+        log.info("the ONNX export in %s cannot be run: %s", work, err)
+        return False
+    if cosines.min() < MATCH:
+        log.info("no ONNX query encoder: cosine %.6f to the torch model", cosines.min())
+    return bool(cosines.min() >= MATCH)
+
+
+def _trace(embedder, model, mode: str, work: Path) -> None:
+    """The model's transformer traced to WORK/model.onnx, with its tokenizer and what pooling needs."""
+    import torch
+
     transformer = model[0].auto_model.eval()
     tokenizer = model.tokenizer
     sample = tokenizer(["a first text", "and a second, longer one"], padding=True, return_tensors="pt")
@@ -154,46 +202,49 @@ def _export(embedder, folder: Path) -> bool:
         def forward(self, *inputs):
             return self.transformer(**dict(zip(names, inputs))).last_hidden_state
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on Python control flow it froze
+        torch.onnx.export(
+            Tokens(),
+            tuple(sample[n] for n in names),
+            str(work / "model.onnx"),
+            input_names=names,
+            output_names=["tokens"],
+            dynamic_axes={n: {0: "batch", 1: "length"} for n in [*names, "tokens"]},
+            opset_version=17,
+            dynamo=False,
+        )
+    tokenizer.save_pretrained(str(work / "hf"))
+    (work / "hf" / "tokenizer.json").replace(work / "tokenizer.json")
+    shutil.rmtree(work / "hf")
+    info = {
+        "model": embedder.name,
+        "weights": weights_stamp(embedder.name),
+        "dimension": embedder.dimension,
+        "pooling": mode,
+        "max_length": int(model.max_seq_length),
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "query_prompt": embedder.query_prompt,
+        "passage_prompt": embedder.passage_prompt,
+    }
+    (work / "info.json").write_text(json.dumps(info, indent=1))
+
+
+def _cache_key(name: str) -> str:
+    """One folder per model and set of weights: a model retrained in place gets a new one."""
+    return hashlib.sha256(f"{name}\n{weights_stamp(name)}".encode()).hexdigest()[:16]
+
+
+def _keep(work: Path, cached: Path) -> None:
+    """A copy of a checked export in the machine's cache, written whole or not at all."""
+    part = None
     try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's notes on Python control flow it froze
-            torch.onnx.export(
-                Tokens(),
-                tuple(sample[n] for n in names),
-                str(work / "model.onnx"),
-                input_names=names,
-                output_names=["tokens"],
-                dynamic_axes={n: {0: "batch", 1: "length"} for n in [*names, "tokens"]},
-                opset_version=17,
-                dynamo=False,
-            )
-        tokenizer.save_pretrained(str(work / "hf"))
-        (work / "hf" / "tokenizer.json").replace(work / "tokenizer.json")
-        shutil.rmtree(work / "hf")
-        info = {
-            "model": embedder.name,
-            "weights": weights_stamp(embedder.name),
-            "dimension": embedder.dimension,
-            "pooling": mode,
-            "max_length": int(model.max_seq_length),
-            "pad_id": int(tokenizer.pad_token_id or 0),
-            "query_prompt": embedder.query_prompt,
-            "passage_prompt": embedder.passage_prompt,
-        }
-        (work / "info.json").write_text(json.dumps(info, indent=1))
-        expected = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
-        cosines = np.sum(OnnxEmbedder(work).embed_batch(list(PROBES)) * expected, axis=1)
-        if cosines.min() < MATCH:
-            log.info("no ONNX query encoder: cosine %.6f to the torch model", cosines.min())
-            return False
-        old = folder.with_name(work.name + ".old")
-        if folder.exists():
-            folder.rename(old)
-        work.chmod(0o755)  # mkdtemp made it private
-        work.rename(folder)  # a search opens the whole export or none
-        shutil.rmtree(old, ignore_errors=True)
-        return True
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        part = Path(tempfile.mkdtemp(prefix=".part.", dir=cached.parent))
+        shutil.copytree(work, part, dirs_exist_ok=True)
+        shutil.rmtree(cached, ignore_errors=True)
+        part.rename(cached)
+    except OSError as err:  # a read-only or full cache, or another build's copy won: this index still has its own
+        log.info("the ONNX export is not kept in %s: %s", cached.parent, err)
+        if part is not None:
+            shutil.rmtree(part, ignore_errors=True)

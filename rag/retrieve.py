@@ -19,7 +19,7 @@ from rag.lexical import LexicalHits, script_of
 from rag.messages import agrees, story_roles
 from rag.query import Query, parse_query
 from rag.records import Hit, Passage
-from rag.settings import MAX_K, Settings
+from rag.settings import MAX_K, Settings, cache_root
 from rag.store import open_store
 
 MAX_QUERY_CHARS = 2000
@@ -92,7 +92,7 @@ class Searcher:
         if self.embedder is None:
             self.embedder = get_embedder(model)
             if onnx_wanted(settings):  # for the next process: it starts without torch
-                export_query_encoder(self.embedder, settings.index_dir)
+                export_query_encoder(self.embedder, settings.index_dir, cache_root(settings))
         if settings.reranker:  # loaded now, so that a wrong name fails at start, not at the first question
             from rag.rerank import get_reranker
 

@@ -26,7 +26,7 @@ class Settings:
     milvus_token: str | None = field(default=None, repr=False)  # USER:PASSWORD or API key (RAG_MILVUS_TOKEN)
     ray: str | None = None  # build on Ray: local | auto | ray://HOST:10001 (rag.distributed); None: here
     model: str = DEFAULT_MODEL
-    batch_size: int = 64
+    batch_size: int = 16  # fastest and lightest on a CPU (bench/batch_size.py); a GPU wants more
     # Embedding arithmetic: fp32 | bf16 (about 2x faster builds on a CPU with AVX512-BF16 or AMX, one
     # KCNA tune question of 153 lost at rank 1, bench/RESULTS.md) | auto (bf16 where the CPU has it,
     # and an update keeps the index's own). A build at another precision than its index re-embeds it.
@@ -34,6 +34,9 @@ class Settings:
     query_encoder: str = (
         "auto"  # auto: the ONNX export beside the index when it matches the model (rag.embed_onnx) | torch
     )
+    # What every index of this machine can share (the ONNX export of a model); None: $XDG_CACHE_HOME/rag,
+    # else ~/.cache/rag. Nothing there is needed: a cache emptied or unwritable costs time, not results.
+    cache_dir: Path | None = None
     k: int = 5
     fusion: str = "evidence"  # evidence | convex | rrf | dense | bm25; chosen on the tune sets, bench/RESULTS.md
     alpha: float = 0.5  # weight of the dense score in convex fusion
@@ -117,7 +120,16 @@ class Settings:
         return self
 
 
+def cache_root(settings: Settings) -> Path:
+    """The folder of what every index of this machine shares (the XDG base directory convention)."""
+    if settings.cache_dir is not None:
+        return settings.cache_dir
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+
+
 def _coerce(name: str, value):
+    if name == "cache_dir":
+        return Path(value) if value else None
     if name in ("index_dir", "upload_dir"):
         return Path(value)
     if name == "corpus":

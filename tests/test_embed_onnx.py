@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from rag.embed import get_embedder
-from rag.embed_onnx import FOLDER, OnnxEmbedder, onnx_query_embedder
+from rag.embed_onnx import FOLDER, OnnxEmbedder, export_query_encoder, onnx_query_embedder
 from rag.evaluate import read_questions
 from rag.retrieve import Searcher
+from rag.settings import Settings, cache_root
 
 from .conftest import REPO
 
@@ -80,3 +81,43 @@ def test_a_stale_or_damaged_export_is_not_used(seed_index, tmp_path):
     searcher = Searcher(replace(settings, index_dir=index_dir))  # torch answers, and exports again
     assert searcher.search("antivirus software", k=1)
     assert isinstance(onnx_query_embedder(settings.model, index_dir), OnnxEmbedder)
+
+
+def test_a_second_index_copies_the_machine_s_export_instead_of_tracing_the_model(tmp_path, monkeypatch):
+    import torch.onnx
+
+    embedder, cache = get_embedder(), tmp_path / "cache"
+    assert export_query_encoder(embedder, tmp_path / "one", cache)
+    (kept,) = (cache / FOLDER).iterdir()
+    monkeypatch.setattr(torch.onnx, "export", lambda *a, **k: pytest.fail("the model was traced again"))
+    assert export_query_encoder(embedder, tmp_path / "two", cache)
+    assert isinstance(onnx_query_embedder(embedder.name, tmp_path / "two"), OnnxEmbedder)
+    model = (tmp_path / "two" / FOLDER / "model.onnx").read_bytes()
+    assert model == (kept / "model.onnx").read_bytes() == (tmp_path / "one" / FOLDER / "model.onnx").read_bytes()
+
+
+def test_a_damaged_export_in_the_cache_is_traced_afresh_and_replaced(tmp_path):
+    embedder, cache = get_embedder(), tmp_path / "cache"
+    assert export_query_encoder(embedder, tmp_path / "one", cache)
+    (kept,) = (cache / FOLDER).iterdir()
+    (kept / "model.onnx").write_bytes(b"half a model")
+    assert export_query_encoder(embedder, tmp_path / "two", cache)
+    assert isinstance(onnx_query_embedder(embedder.name, tmp_path / "two"), OnnxEmbedder)
+    assert (kept / "model.onnx").read_bytes() != b"half a model"
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_index_its_export(tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    assert export_query_encoder(get_embedder(), tmp_path / "one", blocked)
+    assert isinstance(onnx_query_embedder(get_embedder().name, tmp_path / "one"), OnnxEmbedder)
+    assert blocked.read_text() == "a file where the cache folder would be"
+
+
+def test_the_cache_folder_follows_the_setting_then_xdg_then_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root(Settings.from_env(environ={})) == tmp_path / "xdg" / "rag"
+    assert cache_root(Settings.from_env(environ={"RAG_CACHE_DIR": str(tmp_path / "mine")})) == tmp_path / "mine"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_root(Settings.from_env(environ={"RAG_CACHE_DIR": ""})) == tmp_path / "home" / ".cache" / "rag"
