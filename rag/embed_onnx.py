@@ -5,8 +5,9 @@ about a second instead of the 7-10 s that importing torch and sentence-transform
 The export is written beside the index (INDEX_DIR/query-encoder/) by the build, or by the first
 search that finds none, and is used only when its vectors match the torch model's: cosine >= 0.9999
 on probe texts, checked at export. It depends on the model's weights only, so a copy is kept in the
-machine's cache (Settings.cache_dir) and the next index of the same model copies it, checked the
-same way, instead of tracing the model again (3-4 s and a few hundred MiB at the build's peak).
+machine's cache (Settings.cache_dir) and the next index of the same model copies it, checked
+against the digest it was written with, instead of tracing the model again (3-4 s and a few
+hundred MiB at the build's peak).
 Models this cannot reproduce (a pooling other than the mean or [CLS], a Dense layer, a custom
 module) keep the torch encoder.
 """
@@ -154,7 +155,9 @@ def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
             shutil.copytree(cached, work, dirs_exist_ok=True)
         else:
             _trace(embedder, model, mode, work)
-        if not _matches(model, work):
+        # A fresh export is run against torch; a copy, already run so when it was made of the same
+        # weights, is checked byte for byte, which needs no ONNX Runtime session beside the model.
+        if not (_intact(work) if reused else _matches(model, work)):
             if reused:  # a damaged copy in the cache: traced afresh, and the cache's copy replaced
                 shutil.rmtree(cached, ignore_errors=True)
                 return _export(embedder, folder, cache_dir)
@@ -183,6 +186,20 @@ def _matches(model, work: Path) -> bool:
     if cosines.min() < MATCH:
         log.info("no ONNX query encoder: cosine %.6f to the torch model", cosines.min())
     return bool(cosines.min() >= MATCH)
+
+
+def _intact(work: Path) -> bool:
+    """Whether WORK/model.onnx is the file its export wrote (the digest in its info.json)."""
+    try:
+        wanted = json.loads((work / "info.json").read_text()).get("sha256")
+        return bool(wanted) and _file_digest(work / "model.onnx") == wanted
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _trace(embedder, model, mode: str, work: Path) -> None:
@@ -226,6 +243,7 @@ def _trace(embedder, model, mode: str, work: Path) -> None:
         "pad_id": int(tokenizer.pad_token_id or 0),
         "query_prompt": embedder.query_prompt,
         "passage_prompt": embedder.passage_prompt,
+        "sha256": _file_digest(work / "model.onnx"),
     }
     (work / "info.json").write_text(json.dumps(info, indent=1))
 
