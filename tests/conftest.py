@@ -15,6 +15,15 @@ SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """The session's builds share a cache of their own (the ONNX export, rag.embed_onnx), not the
+    developer's: the first build traces the export, the later ones copy it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _no_rag_env(monkeypatch):
     """Tests see the defaults, not the developer's RAG_* variables."""
