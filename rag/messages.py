@@ -50,8 +50,14 @@ _CAPITALISED_RUN = rf"(?P<name>[A-Z][\w'.-]*(?:\s+(?:al-|bin\s+)?[A-Z][\w'.-]*){
 _PERSON = rf"(?:{_TITLE}\s+of\s+(?:the\s+)?)?{_CAPITALISED_RUN}"
 _SENDS = r"(?:sent|wrote|addressed|replied|congratulated|greeted|thanked)"
 _SEND = r"(?:send|write|reply|address|congratulate|greet|thank)"
+_REPLY = re.compile(r"\b(?:repl(?:y|ies|ied)|answer(?:ed|s)?|response)\b", re.IGNORECASE)
 _QUESTION = [
     # (pattern, role of the name it captures)
+    # "answered Lukashenko's message", "in response to Xi's greetings": the reply went to that person.
+    (
+        re.compile(rf"\b(?:answer(?:ed|s)?|response\s+to)\s+(?:the\s+)?{_PERSON}'s?\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"),
+        "recipient",
+    ),
     (re.compile(rf"{_PERSON}'s?\s+(?:[\w-]+\s+){{0,5}}?{_THING}\b"), "sender"),
     (re.compile(rf"\b{_THING}\s+(?:of\s+\w+\s+)?(?:from|by)\s+(?:the\s+)?{_PERSON}"), "sender"),
     (re.compile(rf"\b{_THING}\s+(?:of\s+\w+\s+)?to\s+(?:the\s+)?{_PERSON}"), "recipient"),
@@ -111,7 +117,11 @@ def question_roles(question: str) -> Roles:
             name = _name(match["name"])
             if name and role not in found:
                 found[role] = name
-    return Roles(found.get("sender", frozenset()), found.get("recipient", frozenset()))
+    sender, recipient = found.get("sender", frozenset()), found.get("recipient", frozenset())
+    if sender & recipient and _REPLY.search(question):
+        # "his reply to Xi Jinping's greetings": Xi wrote the greeting, and the reply asked about is to him.
+        sender = frozenset()
+    return Roles(sender, recipient)
 
 
 def story_roles(opening: str) -> Roles:

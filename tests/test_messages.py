@@ -157,3 +157,29 @@ def test_a_name_matches_only_the_person_it_names():
     assert not agrees(question_roles("What did Kim Jong Un write in his message of sympathy?"), yo_jong)
     assert agrees(question_roles("What did Kim Yo Jong write in her message of sympathy?"), yo_jong)
     assert not agrees(Roles(), story_roles(GREETING))  # a question that names no one boosts nothing
+
+
+XI_GREETING = (
+    "Pyongyang, September 9 (KCNA) -- Kim Jong Un received a message of greeting from Xi Jinping, general "
+    "secretary of the Central Committee of the Communist Party of China, on the 76th founding anniversary."
+)
+XI_REPLY = (
+    "Pyongyang, September 18 (KCNA) -- Kim Jong Un sent a reply message to Xi Jinping, general secretary of "
+    "the Central Committee of the Communist Party of China."
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Kim Jong Un say in his reply to Xi Jinping's greetings?",
+        "In his reply to Xi Jinping's birthday greetings, what did Kim call the wish of both peoples?",
+        "How did Kim answer Xi Jinping's message?",
+        "What did Kim write in response to Xi's greetings?",
+    ],
+)
+def test_a_reply_to_someone_s_greeting_is_a_message_to_them(question):
+    """The person whose greeting is replied to is the reply's recipient, not a sender."""
+    roles = question_roles(question)
+    assert roles.recipient <= {"xi", "jinping"} and roles.recipient and not roles.sender
+    assert agrees(roles, story_roles(XI_REPLY)) and not agrees(roles, story_roles(XI_GREETING))
