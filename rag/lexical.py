@@ -24,8 +24,8 @@ def _stemmer():
 
 # Country names and the adjectives English forms from them: Turkmen(istan), Uzbek(istan), Kazakh(stan),
 # Lao(s); Egypt(ian), Syria(n), Vietnam(ese), Pakistan(i), Belarus(ian), Polish -> Pol(and) is left out.
-_COUNTRY_ENDINGS = ("istan", "stan", "s", "a", "ia")
-_ADJECTIVE_ENDINGS = ("ian", "an", "n", "ese", "i")
+COUNTRY_ENDINGS = ("istan", "stan", "s", "a", "ia")
+ADJECTIVE_ENDINGS = ("ian", "an", "n", "ese", "i")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]{3,}")
 
 
@@ -184,8 +184,8 @@ def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str
     out: list[str] = []
     for token in (t for t in tokens if t in names):
         # A country's name from its adjective, and back.
-        out += [token + end for end in _COUNTRY_ENDINGS if token + end in known]
-        out += [token[: -len(e)] for e in _ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
+        out += [token + end for end in COUNTRY_ENDINGS if token + end in known]
+        out += [token[: -len(e)] for e in ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
         if token not in known and len(token) >= 5:
             # The closest spellings only, closeness judged once the romanisations' letter pairs are
             # folded: "Phyongyang" is Pyongyang, not Phyongan; "Gangwon" is Kangwon, not Sangwon,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.lexical import ADJECTIVE_ENDINGS, COUNTRY_ENDINGS
+
 _THING = (
     r"(?:messages?|letters?|greetings?|repl(?:y|ies)|replay|telegrams?|congratulations?|condolences?|cards?"
     r"|(?:floral\s+)?baskets?|wreaths?|gifts?)"
@@ -132,12 +134,11 @@ def story_roles(opening: str) -> Roles:
         return Roles()
     if _SENTENCE_END.search(text, 0, match.start()):
         return Roles()  # the verb is in a later sentence: not the story's own exchange
-    first_text, second_text = text[: match.start()], match["second"]
-    if end := _NAME_END.search(second_text):
-        second_text = second_text[: end.start()]
-    first, second = (_name(first_text), _capitalised(first_text)), (_name(second_text), _capitalised(second_text))
+    first, second = text[: match.start()], match["second"]
+    if end := _NAME_END.search(second):
+        second = second[: end.start()]
     sender, recipient = (second, first) if match["verb"] == "received" else (first, second)
-    return Roles(sender[0], recipient[0], sender[1], recipient[1])
+    return Roles(_name(sender), _name(recipient), _capitalised(sender), _capitalised(recipient))
 
 
 def agrees(question: Roles, story: Roles) -> bool:
@@ -145,12 +146,8 @@ def agrees(question: Roles, story: Roles) -> bool:
     sender (or recipient) is the story's, and none is on the other side."""
 
     def same(asked: frozenset[str], named: frozenset[str], described: frozenset[str]) -> bool:
-        if not asked:
-            return False
-        if asked <= named:
-            return True
         known = named | described
-        return all(word in known or any(_same_country(word, k) for k in known) for word in asked)
+        return bool(asked) and all(word in known or any(_same_country(word, k) for k in known) for word in asked)
 
     right = same(question.sender, story.sender, story.sender_described) or same(
         question.recipient, story.recipient, story.recipient_described
@@ -161,9 +158,9 @@ def agrees(question: Roles, story: Roles) -> bool:
     return right and not wrong
 
 
-# Endings that make a country's adjective or a people's name from a country's name and back:
-# Syria(n), Belarus(ian), Vietnam(ese), China / Chin(ese), Lao(s) / Lao(tian), Turkmen(istan).
-_ENDINGS = ("istan", "stan", "tian", "ian", "ese", "an", "ia", "a", "s", "n", "i")
+# The endings BM25's spelling variants use between a country and its adjective (Syria(n), Belarus(ian),
+# Vietnam(ese), China / Chin(ese), Turkmen(istan)), and Lao(s) / Lao(tian).
+_ENDINGS = (*COUNTRY_ENDINGS, *ADJECTIVE_ENDINGS, "tian")
 
 
 def _stems(word: str) -> set[str]:
