@@ -3,7 +3,7 @@ to the first answer of its `search` API, against the floor of a fresh Python pro
 the query encoder, opens the index and answers one search; with the ONNX query encoder (the
 default) and with torch's (`--encoders auto,torch`). Also checks that the start re-embedded nothing
 (the index's build is the same before and after, and the app printed no build). Targets: the page
-in <= 3 s, the first answer <= 1.2x the floor.
+in <= 3 s, the first answer <= 1.2x the floor (printed counted from launch and from the page).
 
 Run: .venv/bin/python bench/app_start.py [--sizes kcna,1000000] [--runs 3] [--encoders auto,torch]"""
 
@@ -114,8 +114,13 @@ def main() -> None:
             page, app, floor = statistics.median(pages), statistics.median(starts), statistics.median(floors)
             print(f"[{encoder}] page served: median {page:.1f} s (runs {', '.join(f'{s:.1f}' for s in pages)})")
             print(f"[{encoder}] first answer: median {app:.1f} s (runs {', '.join(f'{s:.1f}' for s in starts)})")
+            after = statistics.median(s - p for s, p in zip(starts, pages))
             print(f"[{encoder}] floor, a fresh process: load the query encoder, open the index, one search: "
                   f"median {floor:.1f} s; first answer / floor {app / floor:.2f}x")  # fmt: skip
+            # The app opens its index while Gradio imports, so the first question once the page is up
+            # costs one search and the client's own connection, not a load.
+            print(f"[{encoder}] first answer counted from the page being served: median {after:.2f} s, "
+                  f"{after / floor:.2f}x the floor")  # fmt: skip
 
 
 if __name__ == "__main__":

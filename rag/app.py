@@ -12,10 +12,12 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -213,15 +215,17 @@ def _gradio():
     # user's business, and the machine may be offline. Nothing leaves unless the user turns it back on.
     # Set when the app is made (it must precede Gradio's import), never on importing rag.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Four searches at once, not Gradio's one. The Blocks read this when they are made; `.queue()` would
+    # say the same but build Gradio's routes once more (0.15 s of the start).
+    os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", "4")
     import gradio as gr
 
     return gr
 
 
-def build_app(settings: Settings, mcp: bool = False):
+def build_app(settings: Settings, mcp: bool = False, engine: Engine | None = None):
     gr = _gradio()
-
-    engine = Engine(settings)
+    engine = engine or Engine(settings)
 
     def show(question: str, k: float, sources: list[str], since: str, until: str):
         """The answer, the cards and the timeline; and (question, hits shown) for the download, which
@@ -608,7 +612,16 @@ def launch(
     if built_now:
         print(f"No index in {where_index(settings)} yet: building it from {', '.join(map(str, settings.corpus))}")
         print(build_index(settings).summary())
-    demo = build_app(settings, mcp=mcp)
+    if not mcp:
+        # Gradio imports the `mcp` package whenever it is installed (0.3 s of the start); a None entry
+        # is Python's own way to make that import fail, and Gradio then goes on without MCP. This
+        # process is the app's own and serves no MCP, so nothing else here wants the package.
+        sys.modules.setdefault("mcp", None)
+    with ThreadPoolExecutor(1) as pool:
+        opening = pool.submit(Engine, settings)  # FAISS, SQLite and ONNX Runtime load outside the GIL
+        _gradio()  # meanwhile: Gradio's import is most of the start
+        engine = opening.result()
+    demo = build_app(settings, mcp=mcp, engine=engine)
     if watch:
         # An index found on disk may predate files dropped in while the app was down: catch up first.
         Watcher(list(settings.corpus), demo.engine.rebuild, catch_up=not built_now).start()
@@ -617,7 +630,7 @@ def launch(
     gr = _gradio()
 
     try:
-        demo.queue(default_concurrency_limit=4).launch(
+        demo.launch(
             prevent_thread_lock=True,  # the feed route joins Gradio's server before it blocks
             server_name=host,
             server_port=port,

@@ -30,8 +30,6 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from datasketch import LeanMinHash, MinHash, MinHashLSH
-
 from rag.records import Passage
 
 SHINGLE_WORDS = 3  # 1-3 words separate edits from non-versions equally well; 3 proposes far fewer LSH candidates
@@ -280,6 +278,9 @@ def _lsh_candidates(
     recall with other settings)."""
     if len(shingles) < 2:
         return set()
+    # Imported here: datasketch pulls in SciPy (0.3 s), which only a build's grouping needs, not the app's start
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
     # crc32 for SHA-1: the permutations do the mixing, and it hashes the ~300k shingles 10x faster
     encoded = ([s.encode() for s in sh] for sh in shingles)
     lean = [LeanMinHash(m) for m in MinHash.bulk(encoded, num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)]
