@@ -21,8 +21,15 @@ from tqdm import tqdm
 
 from rag.chunk import CHUNKER_VERSION, chunk_document, passage_hash, sentence_spans
 from rag.clean import clean_document, recurring_lines
-from rag.embed import embedding_dimension, get_embedder, resolve_precision, return_freed_memory, weights_digest
-from rag.embed_onnx import export_query_encoder
+from rag.embed import (
+    Embedder,
+    embedding_dimension,
+    get_embedder,
+    resolve_precision,
+    return_freed_memory,
+    weights_digest,
+)
+from rag.embed_onnx import cached_export, export_query_encoder, onnx_query_embedder
 from rag.embed_onnx import wanted as onnx_wanted
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
@@ -341,13 +348,8 @@ def _embed_and_write(
     elif settings.ray:  # the model is loaded by the cluster's actors only
         manifest.dimension = embedding_dimension(settings.model)
     else:
-        embedder = get_embedder(settings.model, manifest.precision)
+        embedder = _local_embedder(settings, manifest.precision, bool(todo))
         manifest.dimension = embedder.dimension
-        if todo and onnx_wanted(settings):
-            # Before the embedding, not after: the exporter's copies of the weights are freed by the
-            # time the batches' activations are allocated, so the build's peak is one or the other.
-            export_query_encoder(embedder, settings.index_dir, cache_root(settings))  # searches start without torch
-            return_freed_memory()
     report.embedded = len(todo)
     old_ids = {i: known[keys[i]][0] for i in reused}
     server = build_on_server(settings, manifest, len(passages)) if settings.ray and todo else None
@@ -382,6 +384,25 @@ def _embed_and_write(
     finally:
         vectors.close()
     return written
+
+
+def _local_embedder(settings: Settings, precision: str, todo: bool) -> Embedder:
+    """The model that embeds this build's passages on this machine. At fp32, with the query encoder's
+    export already beside the index or in the machine's cache, that export: its vectors are the
+    torch model's (cosine >= 0.99999, tests/test_embed_onnx.py), as fast a batch (bench/RESULTS.md),
+    and torch is never imported, which saves an update its 2-3 s start and the build ~400 MiB."""
+    if not (todo and onnx_wanted(settings)):
+        return get_embedder(settings.model, precision)
+    if precision == "fp32" and cached_export(settings.model, settings.index_dir, cache_root(settings)):
+        onnx = onnx_query_embedder(settings.model, settings.index_dir)
+        if onnx is not None:
+            return onnx
+    embedder = get_embedder(settings.model, precision)
+    # Before the embedding, not after: the exporter's copies of the weights are freed by the time
+    # the batches' activations are allocated, so the build's peak is one or the other.
+    export_query_encoder(embedder, settings.index_dir, cache_root(settings))  # searches start without torch
+    return_freed_memory()
+    return embedder
 
 
 def _precision(settings: Settings, previous: VectorStore | None) -> str:

@@ -185,13 +185,14 @@ class SentenceTransformerEmbedder(Embedder):
                 for i, output, token_offsets in zip(chunk, outputs, offsets):
                     vectors[i] = output["sentence_embedding"].float().numpy()
                     tokens = output["token_embeddings"][: len(token_offsets)].float().numpy()
-                    sentences[i] = _pool_spans(tokens, np.asarray(token_offsets), spans[i])
+                    sentences[i] = pool_spans(tokens, np.asarray(token_offsets), spans[i])
                 bar.update(len(chunk))
         return normalised(vectors), sentences
 
 
-def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
-    """L2-normalised mean of the token embeddings that fall inside each character span."""
+def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """L2-normalised mean of the token embeddings that fall inside each character span (`offsets`:
+    each token's characters; the empty span (0, 0) of [CLS], [SEP] and padding is outside every one)."""
     real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
     inside = np.array([real & (offsets[:, 0] >= a) & (offsets[:, 1] <= b) for a, b in spans], dtype=np.float32).reshape(
         len(spans), len(tokens)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import Embedder, get_embedder, normalised, weights_stamp
+from rag.embed import Embedder, get_embedder, normalised, pool_spans, weights_stamp
 
 log = logging.getLogger(__name__)
 
@@ -65,20 +65,44 @@ class OnnxEmbedder(Embedder):
     def embed_batch(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
-            encoded = self.tokenizer.encode_batch(texts[start : start + batch_size])
-            feed = {
-                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-            }
-            tokens = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
-            if self.pooling == "cls":
-                pooled = tokens[:, 0]
-            else:
-                mask = feed["attention_mask"][..., None].astype(np.float32)
-                pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            out[start : start + len(encoded)] = pooled
+            tokens, mask, _ = self._run(texts[start : start + batch_size])
+            out[start : start + len(tokens)] = self._pooled(tokens, mask)
         return normalised(out)
+
+    def encode_with_sentences(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As the torch model's (rag.embed): each text's vector and its sentences' from one forward
+        pass, the token embeddings pooled within each sentence's characters."""
+        shift = len(self.passage_prompt)
+        texts = [self.passage_prompt + t for t in texts]
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batch with less padding
+        for start in range(0, len(texts), batch_size):
+            chunk = order[start : start + batch_size]
+            tokens, mask, offsets = self._run([texts[i] for i in chunk])
+            vectors[chunk] = self._pooled(tokens, mask)
+            for row, i in enumerate(chunk):  # padding has the empty offset (0, 0), as [CLS] and [SEP] do
+                sentences[i] = pool_spans(tokens[row], offsets[row], [(a + shift, b + shift) for a, b in spans[i]])
+        return normalised(vectors), sentences
+
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The token embeddings of a batch, its attention mask and each token's character offsets."""
+        encoded = self.tokenizer.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+        tokens = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
+        return tokens, feed["attention_mask"], np.array([e.offsets for e in encoded], dtype=np.int64)
+
+    def _pooled(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if self.pooling == "cls":
+            return tokens[:, 0]
+        weights = mask[..., None].astype(np.float32)
+        return (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
 
 
 def wanted(settings) -> bool:
@@ -121,16 +145,47 @@ def export_query_encoder(embedder: Embedder, index_dir: Path, cache_dir: Path | 
     model's vectors (see the module doc); whether it was written. Never fails a build or a search.
     `cache_dir`: where exports are kept for every index of this machine: the export depends on the
     model's weights only, so a second index of the same model copies it instead of tracing again."""
-    folder = index_dir / FOLDER
-    if _export_of(folder, embedder.name):
+    if cached_export(embedder.name, index_dir, cache_dir):
         return True
     if not hasattr(embedder, "model") or not _runtime_installed():  # not a sentence-transformers model
         return False
     try:
-        return _export(embedder, folder, cache_dir)
+        return _export(embedder, index_dir / FOLDER, cache_dir)
     except Exception as err:  # no onnxruntime, an exporter that cannot trace this model, a full disk
         log.info("no ONNX query encoder for %s: %s", embedder.name, err)
         return False
+
+
+def cached_export(name: str, index_dir: Path, cache_dir: Path | None) -> bool:
+    """Whether INDEX_DIR/query-encoder/ holds the export of this model's weights, copied from the
+    machine's cache when it did not. Needs neither torch nor the model: a build that finds the
+    export here embeds with it (rag.build). A damaged copy in the cache is removed."""
+    folder = index_dir / FOLDER
+    if _export_of(folder, name):
+        return True
+    cached = cache_dir / FOLDER / _cache_key(name) if cache_dir else None
+    if cached is None or not _runtime_installed() or not _export_of(cached, name):
+        return False
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
+    except OSError as err:
+        log.info("the ONNX export is not copied into %s: %s", folder.parent, err)
+        return False
+    try:
+        shutil.copytree(cached, work, dirs_exist_ok=True)
+        # Run against torch when it was made, of the same weights: checked byte for byte now, which
+        # needs no ONNX Runtime session (nor the model) beside the build.
+        if not _intact(work):
+            shutil.rmtree(cached, ignore_errors=True)  # traced afresh by the next export
+            return False
+        _install(work, folder)
+        return True
+    except OSError as err:  # a full disk: the build goes on with torch
+        log.info("the ONNX export is not copied into %s: %s", folder.parent, err)
+        return False
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
@@ -146,33 +201,28 @@ def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
     # Exported in fp32 whatever precision the build embeds at (ONNX Runtime's CPU kernels are fp32),
     # from the weights on disk: a bf16 model's weights are rounded.
     model = embedder.model if embedder.precision == "fp32" else get_embedder(embedder.name, "fp32").model
-    cached = cache_dir / FOLDER / _cache_key(embedder.name) if cache_dir else None
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
     try:
-        reused = cached is not None and _export_of(cached, embedder.name)
-        if reused:
-            shutil.copytree(cached, work, dirs_exist_ok=True)
-        else:
-            _trace(embedder, model, mode, work)
-        # A fresh export is run against torch; a copy, already run so when it was made of the same
-        # weights, is checked byte for byte, which needs no ONNX Runtime session beside the model.
-        if not (_intact(work) if reused else _matches(model, work)):
-            if reused:  # a damaged copy in the cache: traced afresh, and the cache's copy replaced
-                shutil.rmtree(cached, ignore_errors=True)
-                return _export(embedder, folder, cache_dir)
+        _trace(embedder, model, mode, work)
+        if not _matches(model, work):
             return False
-        if cached is not None and not reused:
-            _keep(work, cached)
-        old = folder.with_name(work.name + ".old")
-        if folder.exists():
-            folder.rename(old)
-        work.chmod(0o755)  # mkdtemp made it private
-        work.rename(folder)  # a search opens the whole export or none
-        shutil.rmtree(old, ignore_errors=True)
+        if cache_dir is not None:
+            _keep(work, cache_dir / FOLDER / _cache_key(embedder.name))
+        _install(work, folder)
         return True
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _install(work: Path, folder: Path) -> None:
+    """WORK made the index's export in one step: a search opens the whole export or none."""
+    old = folder.with_name(work.name + ".old")
+    if folder.exists():
+        folder.rename(old)
+    work.chmod(0o755)  # mkdtemp made it private
+    work.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _matches(model, work: Path) -> bool:

@@ -121,3 +121,61 @@ def test_the_cache_folder_follows_the_setting_then_xdg_then_home(tmp_path, monke
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_root(Settings.from_env(environ={"RAG_CACHE_DIR": ""})) == tmp_path / "home" / ".cache" / "rag"
+
+
+def test_the_export_embeds_passages_and_their_sentences_as_the_torch_model_does(seed_index):
+    from rag.build import _sentence_spans_in_embedding_text
+    from rag.store import all_passages
+
+    settings, _ = seed_index
+    passages = list(all_passages(Searcher(settings).index))
+    texts = [p.embedding_text for p in passages]
+    spans = [_sentence_spans_in_embedding_text(p) for p in passages]
+    long = "The first sentence is short. " + "Pyongyang is the capital. " * 80  # sentences past 256 word pieces
+    texts.append(long)
+    spans.append([(0, 28), (29, 55), (len(long) - 26, len(long) - 1)])
+    onnx = onnx_query_embedder(settings.model, settings.index_dir)
+    vectors, sentences = onnx.encode_with_sentences(texts, spans, batch_size=16)
+    torch_vectors, torch_sentences = get_embedder(settings.model).encode_with_sentences(texts, spans, batch_size=16)
+    assert np.sum(vectors * torch_vectors, axis=1).min() >= 0.99999
+    for mine, theirs in zip(sentences, torch_sentences):
+        assert mine.shape == theirs.shape
+        empty = np.linalg.norm(theirs, axis=1) == 0  # the sentence the model's length limit cut off
+        assert np.array_equal(np.linalg.norm(mine, axis=1) == 0, empty)
+        assert np.all(np.sum(mine * theirs, axis=1)[~empty] >= 0.99999)
+    assert np.linalg.norm(sentences[-1][-1]) == 0 and np.linalg.norm(sentences[-1][0]) > 0
+
+
+def test_a_build_with_the_export_at_hand_imports_no_torch_and_finds_what_the_torch_build_finds(
+    seed_index, corpus_dir, tmp_path
+):
+    """The seeds' index was the session's first: traced, and its export kept in the session's cache.
+    A second index finds it there and embeds with it, in a process that never imports torch."""
+    settings, _ = seed_index
+    index_dir = tmp_path / "index"
+    script = (
+        "import sys\nfrom rag.cli import main\n"
+        f"sys.argv = ['rag', 'index', {str(corpus_dir / 'seeds')!r}, '--index', {str(index_dir)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    mine, theirs = Searcher(replace(settings, index_dir=index_dir)), Searcher(settings)
+    assert len(mine.index) == len(theirs.index)
+    ids = list(range(len(mine.index)))
+    assert [p.hash for p in mine.index.get(ids)] == [p.hash for p in theirs.index.get(ids)]
+    assert np.sum(mine.index.vectors_of(ids) * theirs.index.vectors_of(ids), axis=1).min() >= 0.99999
+    for question in QUESTIONS:
+        found = [h.passage.location for h in mine.search(question, k=5)]
+        assert found == [h.passage.location for h in theirs.search(question, k=5)], question
+
+
+def test_a_bf16_build_embeds_with_torch_even_with_the_export_at_hand(seed_index, tmp_path):
+    from rag.build import _local_embedder
+
+    settings, _ = seed_index
+    settings = replace(settings, index_dir=tmp_path / "index")
+    assert isinstance(_local_embedder(settings, "fp32", todo=True), OnnxEmbedder)
+    assert not isinstance(_local_embedder(settings, "bf16", todo=True), OnnxEmbedder)
