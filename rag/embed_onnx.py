@@ -57,6 +57,9 @@ class OnnxEmbedder(Embedder):
         self.tokenizer.enable_padding(pad_id=int(info["pad_id"]))
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Memory patterns plan buffers for one input shape; every batch of texts has its own length,
+        # and with them on a build's embedding peaks 80 MiB higher, no faster (bench/RESULTS.md).
+        options.enable_mem_pattern = False
         self.session = onnxruntime.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
