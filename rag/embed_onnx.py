@@ -7,7 +7,8 @@ search that finds none, and is used only when its vectors match the torch model'
 on probe texts, checked at export. It depends on the model's weights only, so a copy is kept in the
 machine's cache (Settings.cache_dir) and the next index of the same model copies it, checked
 against the digest it was written with, instead of tracing the model again (3-4 s and a few
-hundred MiB at the build's peak).
+hundred MiB at the build's peak). A build that finds the export (beside the index or in that cache)
+embeds its passages with it too, at fp32: the same vectors, without importing torch (rag.build).
 Models this cannot reproduce (a pooling other than the mean or [CLS], a Dense layer, a custom
 module) keep the torch encoder.
 """
