@@ -619,7 +619,7 @@ def launch(
         sys.modules.setdefault("mcp", None)
     with ThreadPoolExecutor(1) as pool:
         opening = pool.submit(Engine, settings)  # FAISS, SQLite and ONNX Runtime load outside the GIL
-        _gradio()  # meanwhile: Gradio's import is most of the start
+        gr = _gradio()  # meanwhile: Gradio's import is most of the start
         engine = opening.result()
     demo = build_app(settings, mcp=mcp, engine=engine)
     if watch:
@@ -627,7 +627,6 @@ def launch(
         Watcher(list(settings.corpus), demo.engine.rebuild, catch_up=not built_now).start()
         print(f"Watching {', '.join(map(str, settings.corpus))}: changes are indexed within seconds")
     print(f"Serving on {host}:{port}" + (" with a password" if auth else " (local only, no password)"))
-    gr = _gradio()
 
     try:
         demo.launch(

@@ -165,32 +165,50 @@ class SentenceTransformerEmbedder(Embedder):
         the sentence's token embeddings, read in the context of the whole text ("late chunking",
         Günther et al. 2024). Sentence-level evidence then costs no second encoding at search time.
         A sentence beyond the model's length limit gets a zero vector."""
-        from tqdm.auto import tqdm
 
-        shift = len(self.passage_prompt)
-        texts = [self.passage_prompt + t for t in texts]
-        spans = [[(a + shift, b + shift) for a, b in own] for own in spans]
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batch with less padding
-        step = batch_size  # one batch a call: the token embeddings of only `batch_size` texts are held at once
-        with tqdm(total=len(texts), desc="Embedding", unit="passage", disable=not progress) as bar:
-            for start in range(0, len(texts), step):
-                chunk = order[start : start + step]
-                batch = [texts[i] for i in chunk]
-                outputs = self.model.encode(batch, batch_size=batch_size, output_value=None, show_progress_bar=False)
-                offsets = self.model.tokenizer(
-                    batch, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length
-                )["offset_mapping"]
-                for i, output, token_offsets in zip(chunk, outputs, offsets):
-                    vectors[i] = output["sentence_embedding"].float().numpy()
-                    tokens = output["token_embeddings"][: len(token_offsets)].float().numpy()
-                    sentences[i] = pool_spans(tokens, np.asarray(token_offsets), spans[i])
-                bar.update(len(chunk))
-        return normalised(vectors), sentences
+        def forward(batch: list[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+            outputs = self.model.encode(batch, batch_size=batch_size, output_value=None, show_progress_bar=False)
+            offsets = self.model.tokenizer(
+                batch, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length
+            )["offset_mapping"]
+            vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+            tokens = [o["token_embeddings"][: len(off)].float().numpy() for o, off in zip(outputs, offsets)]
+            return vectors, [(t, np.asarray(off)) for t, off in zip(tokens, offsets)]
+
+        return late_chunked(self, texts, spans, batch_size, forward, progress)
 
 
-def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+def late_chunked(
+    embedder: Embedder,
+    texts: list[str],
+    spans: list[list[tuple[int, int]]],
+    batch_size: int,
+    forward,
+    progress: bool = False,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """encode_with_sentences for a runtime that gives token embeddings: `forward(batch of texts)` is
+    (their pooled vectors, each text's (token embeddings, token character offsets)). Texts are
+    batched longest first (less padding), one batch a call, so only `batch_size` texts' token
+    embeddings are held at once."""
+    from tqdm.auto import tqdm
+
+    shift = len(embedder.passage_prompt)
+    texts = [embedder.passage_prompt + t for t in texts]
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    sentences: list[np.ndarray] = [np.zeros((0, embedder.dimension), dtype=np.float32)] * len(texts)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    with tqdm(total=len(texts), desc="Embedding", unit="passage", disable=not progress) as bar:
+        for start in range(0, len(texts), batch_size):
+            chunk = order[start : start + batch_size]
+            pooled, per_text = forward([texts[i] for i in chunk])
+            vectors[chunk] = pooled
+            for i, (tokens, offsets) in zip(chunk, per_text):
+                sentences[i] = _pool_spans(tokens, offsets, [(a + shift, b + shift) for a, b in spans[i]])
+            bar.update(len(chunk))
+    return normalised(vectors), sentences
+
+
+def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
     """L2-normalised mean of the token embeddings that fall inside each character span (`offsets`:
     each token's characters; the empty span (0, 0) of [CLS], [SEP] and padding is outside every one)."""
     real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import Embedder, get_embedder, normalised, pool_spans, weights_stamp
+from rag.embed import Embedder, get_embedder, late_chunked, normalised, weights_stamp
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +77,14 @@ class OnnxEmbedder(Embedder):
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64, progress: bool = False
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """As the torch model's (rag.embed): each text's vector and its sentences' from one forward
-        pass, the token embeddings pooled within each sentence's characters."""
-        shift = len(self.passage_prompt)
-        texts = [self.passage_prompt + t for t in texts]
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batch with less padding
-        for start in range(0, len(texts), batch_size):
-            chunk = order[start : start + batch_size]
-            tokens, mask, offsets = self._run([texts[i] for i in chunk])
-            vectors[chunk] = self._pooled(tokens, mask)
-            for row, i in enumerate(chunk):  # padding has the empty offset (0, 0), as [CLS] and [SEP] do
-                sentences[i] = pool_spans(tokens[row], offsets[row], [(a + shift, b + shift) for a, b in spans[i]])
-        return normalised(vectors), sentences
+        pass, the token embeddings pooled within each sentence's characters (padding has the empty
+        offset (0, 0), as [CLS] and [SEP] do, so it falls in no sentence)."""
+
+        def forward(batch: list[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+            tokens, mask, offsets = self._run(batch)
+            return self._pooled(tokens, mask), list(zip(tokens, offsets))
+
+        return late_chunked(self, texts, spans, batch_size, forward, progress)
 
     def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The token embeddings of a batch, its attention mask and each token's character offsets."""
@@ -171,8 +166,7 @@ def cached_export(name: str, index_dir: Path, cache_dir: Path | None) -> bool:
     if cached is None or not _runtime_installed() or not _export_of(cached, name):
         return False
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
+        work = _work_folder(folder)
     except OSError as err:
         log.info("the ONNX export is not copied into %s: %s", folder.parent, err)
         return False
@@ -205,8 +199,7 @@ def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
     # Exported in fp32 whatever precision the build embeds at (ONNX Runtime's CPU kernels are fp32),
     # from the weights on disk: a bf16 model's weights are rounded.
     model = embedder.model if embedder.precision == "fp32" else get_embedder(embedder.name, "fp32").model
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
+    work = _work_folder(folder)
     try:
         _trace(embedder, model, mode, work)
         if not _matches(model, work):
@@ -217,6 +210,12 @@ def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
         return True
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _work_folder(folder: Path) -> Path:
+    """An empty folder beside the index's export, where the next one is made before it replaces it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".query-encoder.", dir=folder.parent))
 
 
 def _install(work: Path, folder: Path) -> None:
