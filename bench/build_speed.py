@@ -53,6 +53,7 @@ class Timer:
 def phase_timer() -> dict[str, float]:
     """Wrap the build's stages to time each one (wall seconds)."""
     from rag.embed import SentenceTransformerEmbedder
+    from rag.embed_onnx import OnnxEmbedder
     from rag.lexical import LexicalIndex
 
     spent: dict[str, float] = {}
@@ -73,8 +74,10 @@ def phase_timer() -> dict[str, float]:
     wrap(build_module, "merge_duplicates", "merge")
     wrap(build_module, "get_embedder", "load model")
     wrap(SentenceTransformerEmbedder, "encode_with_sentences", "embed")
+    wrap(OnnxEmbedder, "encode_with_sentences", "embed")
     wrap(build_module, "write_build", "write")
     wrap(LexicalIndex, "build", "bm25 (in write)", method=True)
+    wrap(build_module, "ensure_export", "onnx export")  # copied from the cache, or traced by a child
     wrap(build_module, "export_query_encoder", "onnx export")
     return spent
 

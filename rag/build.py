@@ -29,7 +29,7 @@ from rag.embed import (
     return_freed_memory,
     weights_digest,
 )
-from rag.embed_onnx import cached_export, export_query_encoder, onnx_query_embedder
+from rag.embed_onnx import ensure_export, export_query_encoder, onnx_query_embedder
 from rag.embed_onnx import wanted as onnx_wanted
 from rag.glue import learn_glued, mend
 from rag.index import FAISS_KINDS, FORMAT_VERSION, FileEntry, IndexUnusable, IndexWriteError, Manifest
@@ -387,21 +387,24 @@ def _embed_and_write(
 
 
 def _local_embedder(settings: Settings, precision: str, todo: bool) -> Embedder:
-    """The model that embeds this build's passages on this machine. At fp32, with the query encoder's
-    export already beside the index or in the machine's cache, that export: its vectors are the
-    torch model's (cosine >= 0.99999, tests/test_embed_onnx.py), as fast a batch (bench/RESULTS.md),
-    and torch is never imported, which saves an update its 2-3 s start and the build ~400 MiB."""
+    """The model that embeds this build's passages on this machine. The query encoder's ONNX export
+    is made first (copied from the machine's cache, else traced by a child process), so that
+    searches start without torch. At fp32 the build embeds with that export too: its vectors are
+    the torch model's (cosine >= 0.99999, tests/test_embed_onnx.py), as fast a batch
+    (bench/RESULTS.md), and this process never imports torch, which saves an update its 2-3 s start
+    and the build ~400 MiB."""
     if not (todo and onnx_wanted(settings)):
         return get_embedder(settings.model, precision)
-    if precision == "fp32" and cached_export(settings.model, settings.index_dir, cache_root(settings)):
-        onnx = onnx_query_embedder(settings.model, settings.index_dir)
+    name, index_dir, cache = settings.model, settings.index_dir, cache_root(settings)
+    exported = ensure_export(name, index_dir, cache)
+    if exported and precision == "fp32":
+        onnx = onnx_query_embedder(name, index_dir)
         if onnx is not None:
             return onnx
-    embedder = get_embedder(settings.model, precision)
-    # Before the embedding, not after: the exporter's copies of the weights are freed by the time
-    # the batches' activations are allocated, so the build's peak is one or the other.
-    export_query_encoder(embedder, settings.index_dir, cache_root(settings))  # searches start without torch
-    return_freed_memory()
+    embedder = get_embedder(name, precision)
+    if exported is None:  # the child could not run: traced here, before the batches' activations exist
+        export_query_encoder(embedder, index_dir, cache)
+        return_freed_memory()
     return embedder
 
 

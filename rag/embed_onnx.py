@@ -3,8 +3,9 @@ Runtime, with the tokenizer of the `tokenizers` package. A one-shot `rag search`
 about a second instead of the 7-10 s that importing torch and sentence-transformers takes.
 
 The export is written beside the index (INDEX_DIR/query-encoder/) by the build, or by the first
-search that finds none, and is used only when its vectors match the torch model's: cosine >= 0.9999
-on probe texts, checked at export. It depends on the model's weights only, so a copy is kept in the
+search that finds none, each time by a child process that loads torch and exits (export_in_child),
+and is used only when its vectors match the torch model's: cosine >= 0.9999 on probe texts, checked
+at export. It depends on the model's weights only, so a copy is kept in the
 machine's cache (Settings.cache_dir) and the next index of the same model copies it, checked
 against the digest it was written with, instead of tracing the model again (3-4 s and a few
 hundred MiB at the build's peak). A build that finds the export (beside the index or in that cache)
@@ -19,7 +20,10 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -31,6 +35,7 @@ from rag.embed import Embedder, get_embedder, late_chunked, normalised, weights_
 log = logging.getLogger(__name__)
 
 FOLDER = "query-encoder"
+NOT_EXPORTABLE = 3  # the export process's exit status for a model this module cannot reproduce
 MATCH = 0.9999  # least cosine to the torch model's vector on every probe text
 PROBES = (
     "Which North Korean company made antivirus software?",
@@ -153,6 +158,42 @@ def export_query_encoder(embedder: Embedder, index_dir: Path, cache_dir: Path | 
     except Exception as err:  # no onnxruntime, an exporter that cannot trace this model, a full disk
         log.info("no ONNX query encoder for %s: %s", embedder.name, err)
         return False
+
+
+def ensure_export(name: str, index_dir: Path, cache_dir: Path | None) -> bool | None:
+    """Whether INDEX_DIR/query-encoder/ holds this model's export, copied from the machine's cache or
+    else traced by a child process (export_in_child): None when that process did not run."""
+    return cached_export(name, index_dir, cache_dir) or export_in_child(name, index_dir, cache_dir)
+
+
+def export_in_child(name: str, index_dir: Path, cache_dir: Path | None, timeout: float = 900) -> bool | None:
+    """export_query_encoder run by a child process of this Python, which loads the model into torch
+    and exits: the caller never imports torch, and a machine's first build peaks at the larger of
+    the two processes, not at their sum (bench/RESULTS.md). True: the export is beside the index;
+    False: the model cannot be exported; None: the child did not run (the caller may export itself)."""
+    if not os.access(index_dir if index_dir.exists() else index_dir.parent, os.W_OK):
+        return False  # a read-only index: nowhere to put it, and no reason to load torch twice
+    package_root = str(Path(__file__).resolve().parent.parent)  # where this `rag` is imported from
+    paths = (package_root, os.environ.get("PYTHONPATH"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+    script = "from rag.embed_onnx import _export_here; _export_here()"
+    command = [sys.executable, "-c", script, name, str(index_dir), str(cache_dir or "")]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        log.info("the ONNX export's process did not run: %s", err)
+        return None
+    if done.returncode not in (0, NOT_EXPORTABLE):  # a crash, a model that does not load: the caller sees it
+        log.info("the ONNX export's process failed (exit %s): %s", done.returncode, done.stderr.strip()[-500:])
+        return None
+    return done.returncode == 0 and _export_of(index_dir / FOLDER, name)
+
+
+def _export_here() -> None:
+    """The export process of export_in_child: model name, index folder, cache folder ("": none)."""
+    name, index_dir, cache_dir = sys.argv[1:4]
+    written = export_query_encoder(get_embedder(name, "fp32"), Path(index_dir), Path(cache_dir) if cache_dir else None)
+    sys.exit(0 if written else NOT_EXPORTABLE)
 
 
 def cached_export(name: str, index_dir: Path, cache_dir: Path | None) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 
 from rag.chunk import sentence_spans
 from rag.embed import get_embedder
-from rag.embed_onnx import export_query_encoder, onnx_query_embedder
+from rag.embed_onnx import ensure_export, export_query_encoder, onnx_query_embedder
 from rag.embed_onnx import wanted as onnx_wanted
 from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
 from rag.lexical import LexicalHits, script_of
@@ -87,11 +87,13 @@ class Searcher:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.index = open_store(settings, settings.model)
-        model = self.index.manifest.model
-        self.embedder = onnx_query_embedder(model, settings.index_dir) if onnx_wanted(settings) else None
+        model, exported = self.index.manifest.model, False
+        if onnx_wanted(settings):  # an index without the export (an older build's) gets it now
+            exported = ensure_export(model, settings.index_dir, cache_root(settings))
+        self.embedder = onnx_query_embedder(model, settings.index_dir) if exported else None
         if self.embedder is None:
             self.embedder = get_embedder(model)
-            if onnx_wanted(settings):  # for the next process: it starts without torch
+            if onnx_wanted(settings) and exported is None:  # its process did not run: for the next search
                 export_query_encoder(self.embedder, settings.index_dir, cache_root(settings))
         if settings.reranker:  # loaded now, so that a wrong name fails at start, not at the first question
             from rag.rerank import get_reranker

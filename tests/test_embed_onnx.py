@@ -5,6 +5,7 @@ import torch."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -146,23 +147,28 @@ def test_the_export_embeds_passages_and_their_sentences_as_the_torch_model_does(
     assert np.linalg.norm(sentences[-1][-1]) == 0 and np.linalg.norm(sentences[-1][0]) > 0
 
 
-def test_a_build_with_the_export_at_hand_imports_no_torch_and_finds_what_the_torch_build_finds(
-    seed_index, corpus_dir, tmp_path
-):
-    """The seeds' index was the session's first: traced, and its export kept in the session's cache.
-    A second index finds it there and embeds with it, in a process that never imports torch."""
+@pytest.mark.parametrize("cache", ["the session's", "empty"])
+def test_an_fp32_build_imports_no_torch_and_finds_what_the_torch_build_finds(seed_index, corpus_dir, tmp_path, cache):
+    """The seeds' index was the session's first: its export is in the session's cache, and a second
+    index copies it from there. With an empty cache (a machine's first index) a child process traces
+    it. Either way the build embeds with the export, in a process that never imports torch."""
     settings, _ = seed_index
     index_dir = tmp_path / "index"
+    env = dict(os.environ, RAG_CACHE_DIR=str(tmp_path / "cache")) if cache == "empty" else None
     script = (
         "import sys\nfrom rag.cli import main\n"
         f"sys.argv = ['rag', 'index', {str(corpus_dir / 'seeds')!r}, '--index', {str(index_dir)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=REPO)
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+    if cache == "empty":  # traced, and kept for the machine's next index
+        assert len(list((tmp_path / "cache" / FOLDER).iterdir())) == 1
     mine, theirs = Searcher(replace(settings, index_dir=index_dir)), Searcher(settings)
+    assert isinstance(mine.embedder, OnnxEmbedder)
     assert len(mine.index) == len(theirs.index)
     ids = list(range(len(mine.index)))
     assert [p.hash for p in mine.index.get(ids)] == [p.hash for p in theirs.index.get(ids)]
@@ -170,6 +176,17 @@ def test_a_build_with_the_export_at_hand_imports_no_torch_and_finds_what_the_tor
     for question in QUESTIONS:
         found = [h.passage.location for h in mine.search(question, k=5)]
         assert found == [h.passage.location for h in theirs.search(question, k=5)], question
+
+
+def test_a_build_whose_export_process_cannot_start_traces_the_export_itself(seed_index, tmp_path, monkeypatch):
+    from rag.build import _local_embedder
+
+    settings, _ = seed_index
+    settings = replace(settings, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    embedder = _local_embedder(settings, "fp32", todo=True)
+    assert not isinstance(embedder, OnnxEmbedder)  # torch embeds this build
+    assert isinstance(onnx_query_embedder(settings.model, settings.index_dir), OnnxEmbedder)  # the next is without
 
 
 def test_a_bf16_build_embeds_with_torch_even_with_the_export_at_hand(seed_index, tmp_path):
