@@ -356,7 +356,22 @@ def _keep(work: Path, cached: Path) -> None:
         shutil.copytree(work, part, dirs_exist_ok=True)
         shutil.rmtree(cached, ignore_errors=True)
         part.rename(cached)
+        _forget_replaced(cached)
     except OSError as err:  # a read-only or full cache, or another build's copy won: this index still has its own
         log.info("the ONNX export is not kept in %s: %s", cached.parent, err)
         if part is not None:
             shutil.rmtree(part, ignore_errors=True)
+
+
+def _forget_replaced(cached: Path) -> None:
+    """Remove the cache's exports of the same model name made from weights since replaced (a model
+    retrained into its folder): no index can use them again, and each is the size of the model."""
+    name = json.loads((cached / "info.json").read_text())["model"]
+    for other in cached.parent.iterdir():
+        if other != cached and not other.name.startswith(".") and not _export_of(other, name):
+            try:
+                stale = json.loads((other / "info.json").read_text()).get("model") == name
+            except (OSError, ValueError, AttributeError):
+                continue
+            if stale:
+                shutil.rmtree(other, ignore_errors=True)

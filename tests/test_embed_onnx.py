@@ -107,6 +107,21 @@ def test_a_damaged_export_in_the_cache_is_traced_afresh_and_replaced(tmp_path):
     assert (kept / "model.onnx").read_bytes() != b"half a model"
 
 
+def test_the_cache_forgets_the_exports_of_weights_since_replaced(tmp_path):
+    import shutil
+
+    embedder, cache = get_embedder(), tmp_path / "cache"
+    assert export_query_encoder(embedder, tmp_path / "one", cache)
+    (kept,) = (cache / FOLDER).iterdir()
+    for key, fields in (("retrained", {"weights": "the files before retraining"}), ("other", {"model": "another"})):
+        shutil.copytree(kept, cache / FOLDER / key)
+        info = cache / FOLDER / key / "info.json"
+        info.write_text(json.dumps({**json.loads(info.read_text()), **fields}))
+    shutil.rmtree(kept)  # this model's current export is traced again, and kept
+    assert export_query_encoder(embedder, tmp_path / "two", cache)
+    assert sorted(p.name for p in (cache / FOLDER).iterdir()) == sorted(["other", kept.name])
+
+
 def test_a_cache_that_cannot_be_written_still_gives_the_index_its_export(tmp_path):
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder would be")
