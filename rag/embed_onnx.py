@@ -35,6 +35,7 @@ from rag.embed import Embedder, get_embedder, late_chunked, normalised, weights_
 log = logging.getLogger(__name__)
 
 FOLDER = "query-encoder"
+KEPT_PER_MODEL = 3  # exports of one model name the machine's cache keeps (rag.embed_onnx._forget_oldest)
 NOT_EXPORTABLE = 3  # the export process's exit status for a model this module cannot reproduce
 MATCH = 0.9999  # least cosine to the torch model's vector on every probe text
 PROBES = (
@@ -219,6 +220,7 @@ def cached_export(name: str, index_dir: Path, cache_dir: Path | None) -> bool:
             shutil.rmtree(cached, ignore_errors=True)  # traced afresh by the next export
             return False
         _install(work, folder)
+        os.utime(cached)  # used now: the last to be forgotten
         return True
     except OSError as err:  # a full disk: the build goes on with torch
         log.info("the ONNX export is not copied into %s: %s", folder.parent, err)
@@ -356,22 +358,26 @@ def _keep(work: Path, cached: Path) -> None:
         shutil.copytree(work, part, dirs_exist_ok=True)
         shutil.rmtree(cached, ignore_errors=True)
         part.rename(cached)
-        _forget_replaced(cached)
+        _forget_oldest(cached)
     except OSError as err:  # a read-only or full cache, or another build's copy won: this index still has its own
         log.info("the ONNX export is not kept in %s: %s", cached.parent, err)
         if part is not None:
             shutil.rmtree(part, ignore_errors=True)
 
 
-def _forget_replaced(cached: Path) -> None:
-    """Remove the cache's exports of the same model name made from weights since replaced (a model
-    retrained into its folder): no index can use them again, and each is the size of the model."""
+def _forget_oldest(cached: Path, keep: int = KEPT_PER_MODEL) -> None:
+    """Keep the `keep` exports of this model name last written or used, and remove older ones: each
+    is the size of the model, and one made from weights since replaced (a model retrained into its
+    folder) is never used again. Not only the newest: two environments of one machine each install
+    their own copy of a model, whose files' times differ, and each then has its export."""
     name = json.loads((cached / "info.json").read_text())["model"]
+    same = []
     for other in cached.parent.iterdir():
-        if other != cached and not other.name.startswith(".") and not _export_of(other, name):
-            try:
-                stale = json.loads((other / "info.json").read_text()).get("model") == name
-            except (OSError, ValueError, AttributeError):
-                continue
-            if stale:
-                shutil.rmtree(other, ignore_errors=True)
+        try:
+            if not other.name.startswith(".") and json.loads((other / "info.json").read_text()).get("model") == name:
+                same.append((other.stat().st_mtime, other))
+        except (OSError, ValueError, AttributeError):
+            continue
+    for _, other in sorted(same, reverse=True)[keep:]:
+        if other != cached:
+            shutil.rmtree(other, ignore_errors=True)

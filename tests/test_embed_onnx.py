@@ -107,19 +107,32 @@ def test_a_damaged_export_in_the_cache_is_traced_afresh_and_replaced(tmp_path):
     assert (kept / "model.onnx").read_bytes() != b"half a model"
 
 
-def test_the_cache_forgets_the_exports_of_weights_since_replaced(tmp_path):
+def test_the_cache_keeps_the_exports_of_a_model_last_written_or_used(tmp_path):
+    import os
     import shutil
+
+    from rag.embed_onnx import KEPT_PER_MODEL, cached_export
 
     embedder, cache = get_embedder(), tmp_path / "cache"
     assert export_query_encoder(embedder, tmp_path / "one", cache)
     (kept,) = (cache / FOLDER).iterdir()
-    for key, fields in (("retrained", {"weights": "the files before retraining"}), ("other", {"model": "another"})):
+    older = [f"weights-{n}" for n in range(KEPT_PER_MODEL + 1)]  # the model's files as they were before
+    for age, key in enumerate(older):
         shutil.copytree(kept, cache / FOLDER / key)
         info = cache / FOLDER / key / "info.json"
-        info.write_text(json.dumps({**json.loads(info.read_text()), **fields}))
-    shutil.rmtree(kept)  # this model's current export is traced again, and kept
+        info.write_text(json.dumps({**json.loads(info.read_text()), "weights": key}))
+        os.utime(cache / FOLDER / key, (1e9 + age, 1e9 + age))  # weights-0 the oldest
+    shutil.copytree(kept, cache / FOLDER / "another-model")
+    info = cache / FOLDER / "another-model" / "info.json"
+    info.write_text(json.dumps({**json.loads(info.read_text()), "model": "another"}))
+    os.utime(cache / FOLDER / "another-model", (1e9, 1e9))
+    shutil.rmtree(kept)  # this model's current export is traced again, kept, and the oldest forgotten
     assert export_query_encoder(embedder, tmp_path / "two", cache)
-    assert sorted(p.name for p in (cache / FOLDER).iterdir()) == sorted(["other", kept.name])
+    newest = sorted(older)[-(KEPT_PER_MODEL - 1) :]
+    assert sorted(p.name for p in (cache / FOLDER).iterdir()) == sorted([kept.name, "another-model", *newest])
+    os.utime(cache / FOLDER / kept.name, (1e9, 1e9))
+    assert cached_export(embedder.name, tmp_path / "three", cache)  # a copy made from it counts as a use
+    assert (cache / FOLDER / kept.name).stat().st_mtime > 1e9 + 100
 
 
 def test_a_cache_that_cannot_be_written_still_gives_the_index_its_export(tmp_path):
