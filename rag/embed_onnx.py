@@ -5,11 +5,10 @@ about a second instead of the 7-10 s that importing torch and sentence-transform
 The export is written beside the index (INDEX_DIR/query-encoder/) by the build, or by the first
 search that finds none, each time by a child process that loads torch and exits (export_in_child),
 and is used only when its vectors match the torch model's: cosine >= 0.9999 on probe texts, checked
-at export. It depends on the model's weights only, so a copy is kept in the
-machine's cache (Settings.cache_dir) and the next index of the same model copies it, checked
-against the digest it was written with, instead of tracing the model again (3-4 s and a few
-hundred MiB at the build's peak). A build that finds the export (beside the index or in that cache)
-embeds its passages with it too, at fp32: the same vectors, without importing torch (rag.build).
+at export. It depends on the model's weights only, so a copy is kept in the machine's cache
+(Settings.cache_dir) and the next index of the same model copies it, checked against the digest it
+was written with, instead of tracing the model again (about 7 s and 890 MiB in the child). An fp32
+build embeds its passages with the export too: the same vectors, without importing torch (rag.build).
 Models this cannot reproduce (a pooling other than the mean or [CLS], a Dense layer, a custom
 module) keep the torch encoder.
 """
@@ -248,7 +247,7 @@ def _export(embedder, folder: Path, cache_dir: Path | None) -> bool:
         if not _matches(model, work):
             return False
         if cache_dir is not None:
-            _keep(work, cache_dir / FOLDER / _cache_key(embedder.name))
+            _keep(work, cache_dir / FOLDER / _cache_key(embedder.name), embedder.name)
         _install(work, folder)
         return True
     finally:
@@ -349,7 +348,7 @@ def _cache_key(name: str) -> str:
     return hashlib.sha256(f"{name}\n{weights_stamp(name)}".encode()).hexdigest()[:16]
 
 
-def _keep(work: Path, cached: Path) -> None:
+def _keep(work: Path, cached: Path, name: str) -> None:
     """A copy of a checked export in the machine's cache, written whole or not at all."""
     part = None
     try:
@@ -358,19 +357,18 @@ def _keep(work: Path, cached: Path) -> None:
         shutil.copytree(work, part, dirs_exist_ok=True)
         shutil.rmtree(cached, ignore_errors=True)
         part.rename(cached)
-        _forget_oldest(cached)
+        _forget_oldest(cached, name)
     except OSError as err:  # a read-only or full cache, or another build's copy won: this index still has its own
         log.info("the ONNX export is not kept in %s: %s", cached.parent, err)
         if part is not None:
             shutil.rmtree(part, ignore_errors=True)
 
 
-def _forget_oldest(cached: Path, keep: int = KEPT_PER_MODEL) -> None:
+def _forget_oldest(cached: Path, name: str, keep: int = KEPT_PER_MODEL) -> None:
     """Keep the `keep` exports of this model name last written or used, and remove older ones: each
     is the size of the model, and one made from weights since replaced (a model retrained into its
     folder) is never used again. Not only the newest: two environments of one machine each install
     their own copy of a model, whose files' times differ, and each then has its export."""
-    name = json.loads((cached / "info.json").read_text())["model"]
     same = []
     for other in cached.parent.iterdir():
         try:

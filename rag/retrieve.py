@@ -88,12 +88,14 @@ class Searcher:
         self.settings = settings
         self.index = open_store(settings, settings.model)
         model, exported = self.index.manifest.model, False
-        if onnx_wanted(settings):  # an index without the export (an older build's) gets it now
+        self.embedder = onnx_query_embedder(model, settings.index_dir) if onnx_wanted(settings) else None
+        if self.embedder is None and onnx_wanted(settings):
+            # An older build's index, or a damaged export (removed by onnx_query_embedder): made now.
             exported = ensure_export(model, settings.index_dir, cache_root(settings))
-        self.embedder = onnx_query_embedder(model, settings.index_dir) if exported else None
+            self.embedder = onnx_query_embedder(model, settings.index_dir) if exported else None
         if self.embedder is None:
             self.embedder = get_embedder(model)
-            if onnx_wanted(settings) and exported is None:  # its process did not run: for the next search
+            if exported is None:  # the export's process did not run: made here, for the next search
                 export_query_encoder(self.embedder, settings.index_dir, cache_root(settings))
         if settings.reranker:  # loaded now, so that a wrong name fails at start, not at the first question
             from rag.rerank import get_reranker
