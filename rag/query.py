@@ -13,7 +13,30 @@ from rag.messages import Roles, question_roles
 from rag.spans import question_spans, recent_months
 
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
-_NUMBER = re.compile(r"\b\d+(?:st|nd|rd|th)?\b", re.I)
+# A figure as KCNA and its readers write it: "3 000" and "3,000" are 3000; "76th" is 76 ("turning 70"
+# is the "70th anniversary"); from ten up, a number in words is its figure ("seventieth", "twenty-two").
+# One to nine in words are left alone: "first", "one of" are rarely the number a question names.
+_NUMBER = re.compile(r"\b\d{1,3}(?:(?:,| )\d{3})+(?:\.\d+)?(?![\d,])|\b\d+(?:\.\d+)?(?=(?:st|nd|rd|th)?\b)", re.I)
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_ORDINAL_UNITS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def _number_words() -> dict[str, str]:
+    """Ten to ninety-nine in words, cardinal and ordinal, to their figures."""
+    words = {"twelfth": "12"}
+    for value, teen in enumerate(_TEENS, start=10):
+        words[teen] = words[teen + "th"] = str(value)
+    for value, tens in zip(range(20, 100, 10), _TENS):
+        words[tens] = words[tens[:-1] + "ieth"] = str(value)
+        for unit, (cardinal, ordinal) in enumerate(zip(_UNITS, _ORDINAL_UNITS), start=1):
+            words[f"{tens}-{cardinal}"] = words[f"{tens}-{ordinal}"] = str(value + unit)
+    return words
+
+
+_NUMBER_WORDS = _number_words()
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.I)
 _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
 
 
@@ -49,9 +72,10 @@ class Query:
         named = recent_months(text, date) if text and any(a != b for a, b in self.spans) else set()
         return any(_reports_on(date, named, since, until, lag_days) for since, until in self.spans)
 
-    def names_numbers_of(self, text: str) -> bool:
-        """Whether text has every number the question names ("76th", "240"; years aside)."""
-        return bool(self.numbers) and self.numbers <= numbers_in(text)
+    def share_of_numbers_in(self, text: str) -> float:
+        """The share of the numbers the question names ("76th", "240"; years aside) that text has, 0
+        when it names none: a question's "No. 2 leader" must not cost the story its "79th"."""
+        return len(self.numbers & numbers_in(text)) / len(self.numbers) if self.numbers else 0.0
 
     def matches_phrases(self, text: str) -> bool:
         folded = " ".join(text.casefold().split())
@@ -74,4 +98,6 @@ def _reports_on(date: str, named: set[str], since: str, until: str, lag_days: in
 
 
 def numbers_in(text: str) -> set[str]:
-    return {n.casefold() for n in _NUMBER.findall(text)}
+    """The figures text names, each as digits: "3 000" -> "3000", "76th" -> "76", "seventieth" -> "70"."""
+    figures = {re.sub(r"[ ,]", "", n) for n in _NUMBER.findall(text)}
+    return figures | {_NUMBER_WORDS[w.casefold()] for w in _NUMBER_WORD.findall(text)}

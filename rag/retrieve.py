@@ -212,7 +212,7 @@ class Searcher:
 
     def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
         """Candidate ids, best first, after the question's own constraints: passages dated within the
-        time span it names are boosted, so are those holding every number it names and the stories
+        time span it names are boosted, so are those holding the numbers it names (by their share) and the stories
         of a message sent the way it says, and passages lacking a quoted phrase are dropped."""
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
         if not (query.dated or query.phrases or query.numbers or query.roles):
@@ -230,8 +230,7 @@ class Searcher:
             boost = 1.0
             if query.in_span(passages[pid].date, self.settings.report_lag_days, passages[pid].lexical_text):
                 boost *= 1 + self.settings.date_boost
-            if query.names_numbers_of(passages[pid].lexical_text):
-                boost *= 1 + self.settings.number_boost
+            boost *= 1 + self.settings.number_boost * query.share_of_numbers_in(passages[pid].lexical_text)
             if query.roles and agrees(query.roles, story_roles(passages[pid].lead or passages[pid].text)):
                 boost *= 1 + self.settings.sender_boost
             if boost > 1.0:

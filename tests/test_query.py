@@ -133,11 +133,31 @@ def test_quoted_phrases_must_all_match():
 
 def test_the_numbers_a_question_names_years_aside():
     query = parse_query("What did 3 000 women send for the 76th birthday in September 2024, at 240 mm?")
-    assert query.numbers == {"3", "000", "76th", "240"}
-    assert query.names_numbers_of("Pyongyang -- the 76TH birthday: 3 000 members sent 240 mm shells")
-    assert not query.names_numbers_of("the 79th founding anniversary: 3 000 members sent 240 mm shells")
+    assert query.numbers == {"3000", "76", "240"}
+    assert query.share_of_numbers_in("Pyongyang -- the 76TH birthday: 3 000 members sent 240 mm shells") == 1.0
+    assert query.share_of_numbers_in("the 79th founding anniversary: 3 000 members sent 240 mm shells") == 2 / 3
     assert not parse_query("What happened in 2024?").numbers  # the year is the time span's
-    assert not parse_query("Who visited the farm?").names_numbers_of("the 76th birthday")  # nothing to match
+    assert parse_query("Who visited the farm?").share_of_numbers_in("the 76th birthday") == 0.0  # nothing to match
+
+
+def test_a_number_is_matched_however_it_is_written():
+    # Ordinal or not, with or without a thousands separator, in figures or in words from ten up.
+    assert parse_query("Which factory turned 70?").share_of_numbers_in("on its 70th founding anniversary") == 1.0
+    assert parse_query("its seventieth anniversary").share_of_numbers_in("the 70th anniversary") == 1.0
+    assert parse_query("twenty-two farms").share_of_numbers_in("22 farms") == 1.0
+    assert parse_query("3,000 hectares").share_of_numbers_in("3 000 hectares") == 1.0
+    assert parse_query("3000 hectares").share_of_numbers_in("3,000 hectares") == 1.0
+    assert parse_query("an altitude of 7,687.5 km").share_of_numbers_in("7 687.5km") == 1.0
+    assert parse_query("an altitude of 7,687.5 km").share_of_numbers_in("7 687km") == 0.0
+    # A date's day and year are not read as one figure; one to nine in words are not numbers.
+    assert parse_query("on Oct. 10, 2024").numbers == {"10"}
+    assert not parse_query("the first deputy of one party").numbers
+
+
+def test_a_number_the_story_lacks_costs_only_its_share():
+    # "No. 2 leader" is not written in the list that names the party; the anniversary is.
+    query = parse_query("Which party, through its No. 2 leader, congratulated Kim on the WPK's 79th anniversary?")
+    assert query.share_of_numbers_in("the 79th founding anniversary: the first deputy general secretary") == 0.5
 
 
 def test_a_story_reports_the_recent_months_it_names_not_its_dateline():
