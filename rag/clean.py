@@ -31,7 +31,10 @@ _FOOTNOTE = re.compile(r"^\d{1,2}\s{1,3}[A-Z(“\"]")
 _SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S")
 # A line ending in one of these is the first half of a wrapped sentence, not a headline.
 _DANGLING = re.compile(r"\b(?:and|or|the|of|a|an|that|which)$", re.IGNORECASE)
-_TERMINAL = re.compile(r"[.!?;:,][\"'”’)\]]*$")
+# A wire story's end mark after its last full stop (KCNA's "-0-", "-30-", "(END)", "###") still ends a
+# sentence: without it, "Please accept my high regard. -0-" read as a heading and was dropped.
+END_MARK = r"(?:\s*(?:-0-|-30-|\(END\)|###))?"
+_TERMINAL = re.compile(r"[.!?;:,][\"'”’)\]]*" + END_MARK + "$")
 _BLOB = re.compile(r"[!-~]{200,}")  # base64, minified script, tracking URLs: no words to read
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\u200b-\u200d\ufeff]")
 REPEAT_WINDOW = 8  # a teaser or headline repeated within this many lines is page layout, not content
