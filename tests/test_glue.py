@@ -43,6 +43,8 @@ def kcna_mends() -> dict[str, str]:
         ("sent a message of greeting toKim Jong Un", "sent a message of greeting to Kim Jong Un"),
         ("Kim Jong Unreceived a message", "Kim Jong Un received a message"),
         ("the letter sent by Kim Jong Unto the builders", "the letter sent by Kim Jong Un to the builders"),
+        # "Square" is never written alone in the scrape, only glued; "square" is.
+        ("ceremony was held at Kim Il SungSquare on January 1", "ceremony was held at Kim Il Sung Square on January 1"),
     ],
 )
 def test_glued_names_are_mended(scraped, mended):
