@@ -127,6 +127,8 @@ class Searcher:
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
             raise QueryError("the question is empty: type a few words to search for")
+        if not any(c.isalnum() for c in query):  # "???", "🙂🙂": any passage would come back, as confidently
+            raise QueryError("the question has no words, only punctuation or symbols: type a few words to search for")
         k = parse_k(self.settings.k if k is None else k)
         self.index.refresh()
         if damage := self.index.problem():

@@ -76,6 +76,14 @@ def test_searcher_answers_or_refuses_with_a_message(searcher, name):
     assert len(hits) <= searcher.settings.k
 
 
+@pytest.mark.parametrize("name", ["only-emoji", "only-control-chars", "only-quotes", "unbalanced-brackets"])
+def test_a_question_without_a_word_is_refused_not_answered(searcher, name):
+    # Any passage would come back for "🙂🙂🙂", with a score that looks like any other.
+    with pytest.raises(QueryError, match="no words, only punctuation or symbols") as err:
+        searcher.search(QUERIES[name])
+    check_message(err.value)
+
+
 def test_plain_question_still_answers_after_the_odd_ones(searcher):
     hits = searcher.search(QUESTION, k=3)
     assert "Jiu Economic Technology Development Company" in hits[0].passage.text
