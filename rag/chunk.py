@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from rag.clean import END_MARK
+from rag.clean import END_MARK, normalise_text
 from rag.dates import DATE_PATTERN, find_date
 from rag.records import Block, Document, Passage
 
@@ -90,6 +90,8 @@ class _Draft:
 
 
 def chunk_document(doc: Document, blocks: list[Block]) -> list[Passage]:
+    if doc.title:  # cited and shown as the text is: "Respected Comrade\xa0Kim Jong Un\xa0Receives..."
+        doc = replace(doc, title=normalise_text(doc.title) or None)
     blocks = _without_cut_tails(_teasers_without_punctuation(blocks))
     listed = is_headline_list(blocks)
     drafts = [d for d in (_chunk_list(doc, blocks) if listed else _chunk_article(doc, blocks)) if d.pieces]

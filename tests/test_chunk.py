@@ -336,6 +336,17 @@ def test_record_passages_cite_the_record():
     assert p.hash == passage_hash(p.text)
 
 
+def test_a_records_title_is_normalised_like_its_text():
+    # 16 KCNA headlines hold no-break spaces around the leader's name; a citation copies the title.
+    doc = Document(
+        source="export.json#7",
+        lines=[Line("Pyongyang, January 12 (KCNA) -- Kim Jong Un received a message of greeting.", None)],
+        title="Respected Comrade\xa0Kim Jong Un\xa0Receives  Greetings from Kuwaiti Emir ",
+    )
+    (p,) = chunk_document(doc, clean_document(doc))
+    assert p.title == "Respected Comrade Kim Jong Un Receives Greetings from Kuwaiti Emir"
+
+
 def test_short_sentence_ending_in_a_date_is_kept_as_content():
     # 003 lines 2 and 6 around a short sentence that ends with a full date
     lines = [
