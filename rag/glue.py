@@ -57,7 +57,7 @@ def _split_camel(token: str, counts: Counter) -> str:
     parts = _CAMEL.split(token)
     # A capital inside a word is evidence enough when each part is a word of its own, in either case
     # ("SungSquare": "Square" is only ever glued, "square" is a word), and one is common.
-    seen = [counts[p] + counts[p.lower()] if p != p.lower() else counts[p] for p in parts]
+    seen = [counts[p] + (counts[p.lower()] if p != p.lower() else 0) for p in parts]
     if len(parts) > 1 and all(len(p) >= 2 and n for p, n in zip(parts, seen)) and max(seen) >= MIN_PART:
         return " ".join(parts)
     return token

@@ -214,8 +214,9 @@ class Searcher:
 
     def _apply_constraints(self, query: Query, fused: dict[int, float], k: int) -> list[int]:
         """Candidate ids, best first, after the question's own constraints: passages dated within the
-        time span it names are boosted, so are those holding the numbers it names (by their share) and the stories
-        of a message sent the way it says, and passages lacking a quoted phrase are dropped."""
+        time span it names are boosted, so are those holding the numbers it names (by the share they
+        hold) and the stories of a message sent the way it says; passages lacking a quoted phrase are
+        dropped."""
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))
         if not (query.dated or query.phrases or query.numbers or query.roles):
             return ranked
