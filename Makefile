@@ -30,7 +30,7 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest -q
 
-# The fast tier for your own loop: no index builds, no app, no browser (about 10 s).
+# The fast tier for your own loop: no index builds, no app, no browser (about 15 s).
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
