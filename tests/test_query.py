@@ -7,8 +7,10 @@ from itertools import pairwise
 
 import pytest
 
-from rag.query import parse_query
+from rag.query import numbers_in, parse_query
 from rag.spans import recent_months
+
+from .conftest import kcna_records
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -174,3 +176,15 @@ def test_a_story_reports_the_recent_months_it_names_not_its_dateline():
     assert recent_months("the reply of Sept. 16 and the plan for Aug.", "2024-09-17") == {"2024-09", "2024-08"}
     day = parse_query("What happened on 4 August 2024?")
     assert day.in_span("2024-08-04", 3, july_report)  # a day's span: the story's date alone
+
+
+def test_the_share_reads_each_figure_as_numbers_in_reads_it():
+    # share_of_numbers_in looks for each figure's own forms rather than reading every figure of the
+    # text (3x faster over a question's candidates); both must agree, on real KCNA stories.
+    stories = [r["story_text"] for r in kcna_records() if r.get("story_text")][:600]
+    stories += ["seventy-two farms", "some seventy-odd farms", "1,070 and 3 070 tons", "flew 7 687.5km", "the 76THS"]
+    questions = ["the 76th", "turning 70", "seventy", "3,000 tons", "twenty-two farms", "No. 2, 79th", "7,687.5"]
+    for query in map(parse_query, questions):
+        for text in stories:
+            expected = len(query.numbers & numbers_in(text)) / len(query.numbers)
+            assert query.share_of_numbers_in(text) == expected, (query.text, text[:80])
