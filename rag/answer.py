@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 REFUSAL = "The corpus does not seem to answer this question: no passage comes close. The nearest passages are below."
+OFF_PERIOD = (
+    "The corpus does not seem to answer this question: no passage found is from the time it asks about, or names it."
+    " The nearest passages are below."
+)
 ANSWER_PASSAGES = 5  # sentences are drawn from this many top passages
 MAX_SENTENCES = 3
 MARGIN = 0.12  # a 2nd/3rd sentence must be within this cosine of the best one (bench/RESULTS.md)
@@ -64,15 +68,19 @@ class Answer:
         }
 
 
-def refusal(closeness: float | None = None) -> Answer:
-    return Answer(text=REFUSAL, sentences=[REFUSAL], confident=False, closeness=closeness)
+def refusal(closeness: float | None = None, text: str = REFUSAL) -> Answer:
+    return Answer(text=text, sentences=[text], confident=False, closeness=closeness)
 
 
 def extractive_answer(
     question: str, hits: list[Hit], embedder: Embedder, threshold: float, max_sentences: int = MAX_SENTENCES
 ) -> Answer:
     """The sentences of the top passages that best answer the question, each followed by [rank],
-    or a refusal when even the best is further from the question than `threshold`."""
+    or a refusal when even the best is further from the question than `threshold`, or when the
+    question names a time and none of those passages is from it or names it."""
+    if hits and all(hit.in_period is False for hit in hits[:ANSWER_PASSAGES]):
+        # "the June 2018 summit" over stories of 2024: close passages about other summits are no answer.
+        return refusal(text=OFF_PERIOD)
     candidates = [(hit.rank, s) for hit in hits[:ANSWER_PASSAGES] for s in _sentences(hit.passage.text)]
     candidates = [(rank, s) for rank, s in candidates if len(s.split()) >= MIN_WORDS] or candidates
     if not candidates:

@@ -7,7 +7,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from rag.answer import Answer
+from rag.answer import REFUSAL, Answer
 from rag.present import citation, reference, score_label
 from rag.records import Hit
 
@@ -81,8 +81,8 @@ def render_answer(answer: Answer, hits: list[Hit], configured: bool = False) -> 
         by = f"answered by {html.escape(answer.model)}" + (
             " (writing…)" if answer.partial else "; each sentence checked against the passages it cites"
         )
-    elif not answer.confident:
-        by = "no answer: nothing in the corpus comes close to the question"
+    elif not answer.confident:  # the text says why: nothing close, or nothing from the time asked about
+        by = "no answer: nothing in the corpus comes close to the question" if answer.text == REFUSAL else "no answer"
     elif answer.warning:
         by = "extractive answer: sentences quoted from the passages (the language model failed)"
     elif configured:

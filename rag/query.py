@@ -39,6 +39,7 @@ def _number_words() -> dict[str, str]:
 _NUMBER_WORDS = _number_words()
 # The words that may be numbers, found by the stems of ten to ninety, then looked up in _NUMBER_WORDS.
 _WORD = re.compile(r"\b(?:ten|eleven|twel|thirt|fourt|fift|sixt|sevent|eight|ninet|twent|fort)[a-z]*(?:-[a-z]+)?", re.I)
+MAX_SPOKEN_YEARS = 10  # a longer span is not looked for by its years in the text
 _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
 
 
@@ -73,6 +74,21 @@ class Query:
         # Only a span longer than a day reads the months a story names: skip the scan for the others.
         named = recent_months(text, date) if text and any(a != b for a, b in self.spans) else set()
         return any(_reports_on(date, named, since, until, lag_days) for since, until in self.spans)
+
+    def speaks_of(self, date: str | None, lag_days: int = 0, text: str = "") -> bool:
+        """Whether a passage is from one of the spans (`in_span`) or names one of their years: a
+        story of 2024 recalling "the summer of 2014" speaks of 2014, one of 2024 alone does not
+        speak of June 2018 or of the spring of 2025."""
+        if self.in_span(date, lag_days, text):
+            return True
+        return bool(self._years and self._years.search(text))
+
+    @cached_property
+    def _years(self) -> re.Pattern | None:
+        years = {y for since, until in self.spans for y in range(int(since[:4]), int(until[:4]) + 1)}
+        if not years or len(years) > MAX_SPOKEN_YEARS:  # "since 1990": any story is from it anyway
+            return None
+        return re.compile(rf"\b(?:{'|'.join(map(str, sorted(years)))})\b")
 
     def share_of_numbers_in(self, text: str) -> float:
         """The share of the numbers the question names ("76th", "240"; years aside) that text has, 0

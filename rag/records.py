@@ -86,10 +86,12 @@ class Hit:
     highlight: tuple[int, int] | None = None
     dense_score: float | None = None  # cosine to the question, when the dense retriever saw the passage
     rerank_score: float | None = None  # the cross-encoder's score, when one re-ordered the results
+    # Whether the passage is from, or names, the time the question asks about; None: it names none.
+    in_period: bool | None = None
 
     def to_json(self) -> dict:
         p = self.passage
-        return {
+        record = {
             "rank": self.rank,
             "score": round(float(self.score), 6),
             "text": p.text,
@@ -102,4 +104,9 @@ class Hit:
             "url": p.url,
             "also_in": list(p.also_in),
             "highlight": list(self.highlight) if self.highlight else None,
-        } | ({"rerank_score": round(float(self.rerank_score), 6)} if self.rerank_score is not None else {})
+        }
+        if self.rerank_score is not None:
+            record["rerank_score"] = round(float(self.rerank_score), 6)
+        if self.in_period is not None:
+            record["in_period"] = self.in_period
+        return record

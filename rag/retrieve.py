@@ -165,7 +165,8 @@ class Searcher:
             dense = dict(zip(evidence.ids, map(float, evidence.passage)))  # every candidate's cosine
         else:
             fused = fuse(dense, lexical, method, s.alpha, s.rrf_k)
-        ranked = self._apply_constraints(parse_query(query, self._today()), fused, k)
+        asked = parse_query(query, self._today())
+        ranked = self._apply_constraints(asked, fused, k)
         reranked = self._rerank(query, ranked) if s.reranker else {}
         if reranked:
             ranked = sorted(reranked, key=lambda pid: -reranked[pid]) + ranked[len(reranked) :]
@@ -184,8 +185,16 @@ class Searcher:
             if any(key in other or other in key for other in shown):
                 continue
             shown.append(key)
+            in_period = asked.speaks_of(passage.date, s.report_lag_days, passage.lexical_text) if asked.dated else None
             hits.append(
-                Hit(passage, fused[pid], len(hits) + 1, dense_score=dense.get(pid), rerank_score=reranked.get(pid))
+                Hit(
+                    passage,
+                    fused[pid],
+                    len(hits) + 1,
+                    dense_score=dense.get(pid),
+                    rerank_score=reranked.get(pid),
+                    in_period=in_period,
+                )
             )
             ids.append(pid)
             if len(hits) == k:

@@ -41,6 +41,9 @@ _DAY_MONTH = _DAY.replace("day", "day2") + r"\s+" + _NAME.replace("month", "mont
 _DAY_NO_YEAR = re.compile(rf"\b(?:{_NAME}\s+{_DAY}|{_DAY_MONTH})\b{_NO_YEAR}")
 _BEFORE_MONTH = r"(?:\b(?i:in|during|until|for|of|on|by|this|early|late|mid|the|a|his|her|its|their)|'s)"
 _MONTH_NO_YEAR = re.compile(rf"{_BEFORE_MONTH}[\s-]+{_NAME}\b{_NO_YEAR}")
+# KCNA names places and units after a day: "the April 25 Hostel", "the February 8 Vinalon Complex",
+# "the August 3 Consumer Goods". A day between "the" and a capitalised word is such a name, not a time.
+_DAY_NAMED = re.compile(rf"\bthe\s+{_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?=[A-Z][a-z])")
 _NAMED_MONTH = re.compile(rf"\b{_NAME}(?:\s+(?P<day>\d{{1,2}})\b)?(?:,?\s+{_YEAR_NUMBER}\b)?")
 
 # One end of a range or an open span: a day, a month or a year, each part optional but one.
@@ -122,6 +125,7 @@ _SEASON_NO_YEAR = re.compile(
 def question_spans(text: str, today: dt.date) -> list[Span]:
     """The first and last day of each time the question names: usually one, several for a list of
     separate times ("in May 2024 and March 2025", "June or July"), none when it names no time."""
+    text = _DAY_NAMED.sub("the ", text)
     if listed := _separate(text, today):
         return listed
     for find in (_range, _open_span, _part_of_year, _point, _counted_back):

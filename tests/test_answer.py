@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from rag.answer import REDUNDANT, REFUSAL, Answer, check_answer, extractive_answer
+from rag.answer import OFF_PERIOD, REDUNDANT, REFUSAL, Answer, check_answer, extractive_answer
 from rag.evaluate import read_questions
 from rag.records import Hit, Passage
 from rag.settings import Settings, SettingsError
@@ -75,6 +75,32 @@ def test_nonsense_and_off_topic_questions_are_refused(searcher, threshold, quest
     answer = extractive_answer(question, searcher.search(question, k=5), searcher.embedder, threshold)
     assert not answer.confident and answer.text == REFUSAL and answer.citations == []
     assert answer.closeness < threshold
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the June 2000 inter-Korean summit between Kim Dae-jung and Kim Jong Il agree on?",
+        "What did North Korea's science academy sign with China in March 1998?",
+        "What did the party plenary decide in December 2030?",
+    ],
+)
+def test_a_question_about_a_time_no_passage_is_from_is_refused(searcher, threshold, question):
+    hits = searcher.search(question, k=5)
+    assert hits and [h.in_period for h in hits] == [False] * len(hits)
+    assert all(h.to_json()["in_period"] is False for h in hits)
+    answer = extractive_answer(question, hits, searcher.embedder, threshold)
+    assert not answer.confident and answer.text == OFF_PERIOD and answer.citations == []
+
+
+def test_a_question_about_a_time_a_passage_names_is_answered(searcher, threshold):
+    question = "Which company made an antivirus program in late 2019?"
+    hits = searcher.search(question, k=5)
+    jiu = next(h for h in hits if "Jiu" in h.passage.text)
+    assert jiu.in_period is True  # undated, but it names 2019
+    answer = extractive_answer(question, hits, searcher.embedder, threshold)
+    assert answer.confident and "Jiu" in answer.text
+    assert "in_period" not in searcher.search(QUESTION, k=1)[0].to_json()  # no time asked about: no field
 
 
 def test_no_sentence_repeats_another(searcher, threshold):

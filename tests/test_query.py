@@ -32,6 +32,7 @@ TODAY = dt.date(2026, 11, 27)
         ("her 15 October statement", "2026-10-15", "2026-10-15"),
         ("the message of 30 November", "2025-11-30", "2025-11-30"),
         ("the reply of Sept. 16", "2026-09-16", "2026-09-16"),
+        ("what was said at the June 25 meeting", "2026-06-25", "2026-06-25"),  # a day, not "the April 25 Hostel"
         ("in mid-September 2024", "2024-09-11", "2024-09-20"),
         ("At the late-October ICBM launch", "2026-10-21", "2026-10-31"),
         # Ranges: both ends' bounds, a year shared from the end, a range of days
@@ -120,6 +121,9 @@ def test_separate_times_are_separate_spans(question, spans):
         "what has he said since Kim Il Sung died?",
         "the 76th May Day",
         "since the summer",  # the summer is not yet a date here; "this summer" is
+        "Why, Kim said at the April 25 Hostel, were education measures needed?",  # places named after a day
+        "What does the February 8 Vinalon Complex make?",
+        "What do the August 3 Consumer Goods workers make?",
     ],
 )
 def test_no_span_without_a_date(question):
@@ -176,6 +180,18 @@ def test_a_story_reports_the_recent_months_it_names_not_its_dateline():
     assert recent_months("the reply of Sept. 16 and the plan for Aug.", "2024-09-17") == {"2024-09", "2024-08"}
     day = parse_query("What happened on 4 August 2024?")
     assert day.in_span("2024-08-04", 3, july_report)  # a day's span: the story's date alone
+
+
+def test_a_passage_speaks_of_the_time_asked_about_by_its_date_or_by_naming_its_year():
+    summit = parse_query("What did Kim and Trump agree at the June 2018 Singapore summit?", today=TODAY)
+    assert summit.speaks_of("2018-06-13", 3, "The talks ended.")  # dated within it
+    assert summit.speaks_of("2024-06-21", 3, "the joint statement adopted in Singapore in 2018")  # recalled
+    assert not summit.speaks_of("2024-06-21", 3, "Putin and Kim signed a treaty in June.")  # another June
+    assert not summit.speaks_of(None, 3, "a summit in 20180 or 12018")  # a year is a whole number
+    assert not summit.speaks_of(None, 3, "")
+    # A long open span is not looked for by its years: any story of it is dated in it anyway.
+    since = parse_query("What has changed since 1990?", today=TODAY)
+    assert since.speaks_of("2024-01-01", 3, "") and not since.speaks_of("1985-01-01", 3, "in 1995")
 
 
 def test_the_share_reads_each_figure_as_numbers_in_reads_it():
