@@ -178,7 +178,8 @@ def refusals(searcher: Searcher, questions: list[str]) -> float:
         except QueryError:  # a question in a script no document is in: told so, nothing answered
             refused += 1
             continue
-        refused += extractive_answer(q, hits, searcher.embedder, searcher.settings.answer_threshold).confident is False
+        threshold, unknown = searcher.settings.answer_threshold, searcher.unknown_names(q)
+        refused += extractive_answer(q, hits, searcher.embedder, threshold, unknown_names=unknown).confident is False
     return refused / max(1, len(questions))
 
 
@@ -221,15 +222,16 @@ def question_sets(
                 searcher.settings = replace(settings, **VARIANTS[variant]).validated()
                 label = f"rag {variant}" + (f" [{precision} vectors]" if precision else "")
                 print_row(label, {s: score(q, product_runs(searcher, q)) for s, q in questions.items()})
-    unanswerable = {
-        s: [json.loads(line)["q"] for line in (QUESTIONS / f"unanswerable_{s}.jsonl").open()] for s in splits
-    }
-    searcher = Searcher(kcna or built_index("kcna", CORPORA["kcna"])[0])
-    answerable = {s: [q.q for q in read_set("kcna", s)] for s in splits}
-    print("\n### Refusals of the extractive answer (kcna index; answerable: lower is better)\n")
-    print("| split | unanswerable refused | answerable refused |\n|---|---|---|")
-    for s in splits:
-        print(f"| {s} | {refusals(searcher, unanswerable[s]):.3f} | {refusals(searcher, answerable[s]):.3f} |")
+    unanswerable = {s: [json.loads(line) for line in (QUESTIONS / f"unanswerable_{s}.jsonl").open()] for s in splits}
+    print("\n### Refusals of the extractive answer (answerable: lower is better)\n")
+    print("| index | split | unanswerable refused | those of its corpus | answerable refused |\n|---|---|---|---|---|")
+    for name in dict.fromkeys(["kcna", *sets]):
+        searcher = Searcher(kcna if name == "kcna" and kcna else built_index(name, CORPORA[name])[0])
+        for s in splits:
+            own = [r["q"] for r in unanswerable[s] if r["corpus"] in (name, "both")]
+            every = refusals(searcher, [r["q"] for r in unanswerable[s]])
+            answerable = refusals(searcher, [q.q for q in read_set(name, s)])
+            print(f"| {name} | {s} | {every:.3f} | {refusals(searcher, own):.3f} | {answerable:.3f} |")
 
 
 def vector_agreement(builds: dict) -> str:

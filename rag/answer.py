@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 REFUSAL = "The corpus does not seem to answer this question: no passage comes close. The nearest passages are below."
+UNKNOWN_NAMES = (
+    "The corpus does not seem to answer this question: no document names {names}, and no passage comes close."
+    " The nearest passages are below."
+)
 OFF_PERIOD = (
     "The corpus does not seem to answer this question: no passage found is from the time it asks about, or names it."
     " The nearest passages are below."
@@ -34,6 +38,10 @@ MAX_SENTENCES = 3
 MARGIN = 0.12  # a 2nd/3rd sentence must be within this cosine of the best one (bench/RESULTS.md)
 REDUNDANT = 0.8  # a sentence this close to one already chosen adds nothing
 MIN_WORDS = 4  # shorter "sentences" are headings, table cells and footnote debris
+# A question naming something the corpus never writes ("Lazarus", "Kishida") is answered only by a
+# sentence this close: it is most often about another corpus, and the nearest sentence about the
+# corpus's own subjects is no answer (chosen on the tune splits, bench/RESULTS.md).
+UNKNOWN_NAME_THRESHOLD = 0.6
 SUPPORT_THRESHOLD = 0.55  # claim-passage support below which a citation does not hold (bench/RESULTS.md)
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -73,11 +81,17 @@ def refusal(closeness: float | None = None, text: str = REFUSAL) -> Answer:
 
 
 def extractive_answer(
-    question: str, hits: list[Hit], embedder: Embedder, threshold: float, max_sentences: int = MAX_SENTENCES
+    question: str,
+    hits: list[Hit],
+    embedder: Embedder,
+    threshold: float,
+    max_sentences: int = MAX_SENTENCES,
+    unknown_names: Sequence[str] = (),
 ) -> Answer:
     """The sentences of the top passages that best answer the question, each followed by [rank],
-    or a refusal when even the best is further from the question than `threshold`, or when the
-    question names a time and none of those passages is from it or names it."""
+    or a refusal when even the best is further from the question than `threshold` (or than
+    UNKNOWN_NAME_THRESHOLD, when the question has `unknown_names`: names no passage of the corpus
+    writes), or when the question names a time and none of those passages is from it or names it."""
     if hits and all(hit.in_period is False for hit in hits[:ANSWER_PASSAGES]):
         # "the June 2018 summit" over stories of 2024: close passages about other summits are no answer.
         return refusal(text=OFF_PERIOD)
@@ -89,7 +103,11 @@ def extractive_answer(
     similarity = vectors @ embedder.encode_query(question)
     order = np.argsort(-similarity, kind="stable")
     best = float(similarity[order[0]])
+    if unknown_names:
+        threshold = max(threshold, UNKNOWN_NAME_THRESHOLD)
     if best < threshold:
+        if unknown_names:
+            return refusal(best, UNKNOWN_NAMES.format(names=", ".join(unknown_names)))
         return refusal(best)
     chosen: list[int] = []
     for i in order:
@@ -143,10 +161,12 @@ def answer_question(
     embedder: Embedder,
     settings: Settings,
     client: ChatClient | None = None,
+    unknown_names: Sequence[str] = (),
 ) -> Iterator[Answer]:
     """Answers as they improve, the last one final: the model's answer streamed in (partial=True),
-    then checked; without a model, or when it fails (warning set), the extractive answer."""
-    extractive = extractive_answer(question, hits, embedder, settings.answer_threshold)
+    then checked; without a model, or when it fails (warning set), the extractive answer.
+    `unknown_names`: the question's names that the corpus never writes (Searcher.unknown_names)."""
+    extractive = extractive_answer(question, hits, embedder, settings.answer_threshold, unknown_names=unknown_names)
     # Nothing close was found: a model would only guess, so it is not asked.
     if client is None or not extractive.confident:
         yield extractive

@@ -106,7 +106,9 @@ class Engine:
         return self._searcher.search(question, k=k, filters=filters)
 
     def answer(self, question: str, hits: list[Hit]) -> Iterator[Answer]:
-        return answer_question(question, hits, self._searcher.embedder, self.settings, self.client)
+        searcher = self._searcher
+        unknown = searcher.unknown_names(question)
+        return answer_question(question, hits, searcher.embedder, self.settings, self.client, unknown)
 
     def rebuild(self) -> str:
         if not self._rebuild.acquire(blocking=False):

@@ -297,7 +297,8 @@ def ask(question, k, as_json, llm_url, llm_model, index_dir, store, collection, 
         hits = searcher.search(question)
     except QueryError as err:
         raise click.ClickException(str(err)) from None
-    answer = final_answer(answer_question(question, hits, searcher.embedder, settings, chat_client(settings)))
+    unknown = searcher.unknown_names(question)
+    answer = final_answer(answer_question(question, hits, searcher.embedder, settings, chat_client(settings), unknown))
     if answer.warning:
         click.echo(f"warning: {answer.warning}", err=True)
     if as_json:

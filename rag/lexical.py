@@ -116,6 +116,10 @@ class LexicalIndex:
         self._vocabulary()
         return spelling_variants(query, tokens, self._known, self._sorted_vocabulary)
 
+    def unknown(self, words: list[str]) -> list[str]:
+        vocabulary = self._vocabulary()  # first: it fills self._known
+        return unknown_words(words, self._known, vocabulary)
+
     def scripts(self) -> set[str]:
         """The writing systems of the indexed words ('LATIN', 'HANGUL', 'CJK', 'CYRILLIC'...)."""
         if self._scripts is None:
@@ -199,6 +203,18 @@ def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str
     if _NORTH_KOREA.search(query):  # state media write "the DPRK" where a reader writes "North Korea"
         out += tokenize(["DPRK"])[0]
     return list(dict.fromkeys(t for t in out if t in known and t not in tokens))
+
+
+def unknown_words(words: list[str], known, vocabulary: list[str]) -> list[str]:
+    """Those of `words` (a question's names) that the corpus never writes, in any spelling
+    `spelling_variants` knows: "Lazarus" over state media; not "Phyongyang" or "Turkmen".
+    `known` and `vocabulary` as for spelling_variants."""
+    out = []
+    for word in words:
+        tokens = tokenize([word])[0]
+        if tokens and not any(t in known for t in tokens) and not spelling_variants(word, tokens, known, vocabulary):
+            out.append(word)
+    return out
 
 
 # Letters that Korean romanisations (McCune-Reischauer, Revised, the state media's own) write for

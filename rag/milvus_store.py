@@ -29,7 +29,7 @@ import numpy as np
 
 from rag.chunk import passage_hash
 from rag.index import FileEntry, IndexUnusable, IndexWriteError, Manifest, check_manifest, files_of
-from rag.lexical import LexicalHits, scripts_of, spelling_variants, tokenize
+from rag.lexical import LexicalHits, scripts_of, spelling_variants, tokenize, unknown_words
 from rag.records import Passage
 from rag.store import StoreAddress
 
@@ -550,6 +550,10 @@ class MilvusLexical:
             self._sorted = json.loads(_side_json(self.store.client, self.store.real, "vocabulary") or "[]")
             self._known = set(self._sorted)
         return self._sorted
+
+    def unknown(self, words: list[str]) -> list[str]:
+        vocabulary = self._vocabulary()  # first: it fills self._known
+        return unknown_words(words, self._known, vocabulary)
 
     def scripts(self) -> set[str]:
         if self._scripts is None:

@@ -5,6 +5,7 @@ template, and who it says sent a message to whom (read by `rag.messages`)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -150,3 +151,18 @@ def numbers_in(text: str) -> set[str]:
         if figure:
             figures.add(figure)
     return figures
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z'-]{2,}")
+_NOT_NAMES = {
+    w.casefold()
+    for w in (*calendar.month_name, *calendar.day_name, *_UNITS, *_ORDINAL_UNITS, *_NUMBER_WORDS, "hundred")
+    if w
+}
+
+
+def names_in(text: str) -> list[str]:
+    """The question's capitalised words but its first, months, days and numbers aside ("April",
+    "Fourteenth"): the names a corpus that never writes them cannot answer about."""
+    words = (m[0] for m in _CAPITALISED_WORD.finditer(text) if m.start() > 0)
+    return list(dict.fromkeys(w for w in words if w.casefold() not in _NOT_NAMES))

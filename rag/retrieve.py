@@ -17,7 +17,7 @@ from rag.embed_onnx import wanted as onnx_wanted
 from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
 from rag.lexical import LexicalHits, script_of
 from rag.messages import agrees, story_roles
-from rag.query import Query, parse_query
+from rag.query import Query, names_in, parse_query
 from rag.records import Hit, Passage
 from rag.settings import MAX_K, Settings, cache_root
 from rag.store import open_store
@@ -275,6 +275,11 @@ class Searcher:
         for hit, spans in unscored:
             hit.highlight = spans[int(np.argmax(similarity[offset : offset + len(spans)]))]
             offset += len(spans)
+
+    def unknown_names(self, query: str) -> list[str]:
+        """The question's names that no passage of the index writes, in any spelling: the extractive
+        answer asks more of its best sentence when the question is about something the corpus lacks."""
+        return self.index.lexical.unknown(names_in(query))
 
     def context(self, passage: Passage, lines: int = 5) -> str | None:
         """The lines around a passage in its source file, for checking it in place."""

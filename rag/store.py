@@ -38,6 +38,9 @@ class LexicalSearch(Protocol):
     def scripts(self) -> set[str]:
         """The writing systems of the indexed words ('LATIN', 'HANGUL'...)."""
 
+    def unknown(self, words: list[str]) -> list[str]:
+        """Those of `words` that no indexed passage writes, in any spelling (rag.lexical.unknown_words)."""
+
 
 @runtime_checkable
 class VectorStore(Protocol):

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from rag.answer import OFF_PERIOD, REDUNDANT, REFUSAL, Answer, check_answer, extractive_answer
+from rag.answer import OFF_PERIOD, REDUNDANT, REFUSAL, UNKNOWN_NAMES, Answer, check_answer, extractive_answer
 from rag.evaluate import read_questions
 from rag.records import Hit, Passage
 from rag.settings import Settings, SettingsError
@@ -101,6 +101,23 @@ def test_a_question_about_a_time_a_passage_names_is_answered(searcher, threshold
     answer = extractive_answer(question, hits, searcher.embedder, threshold)
     assert answer.confident and "Jiu" in answer.text
     assert "in_period" not in searcher.search(QUESTION, k=1)[0].to_json()  # no time asked about: no field
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("How much cryptocurrency did North Korea's Lazarus Group hackers steal during 2024?", "Lazarus"),
+        ("What was agreed when Kim Jong Un held a summit with Japanese Prime Minister Kishida?", "Kishida"),
+    ],
+)
+def test_a_question_about_something_the_corpus_never_names_is_refused(searcher, threshold, question, names):
+    hits = searcher.search(question, k=5)
+    unknown = searcher.unknown_names(question)
+    assert names in unknown
+    assert extractive_answer(question, hits, searcher.embedder, threshold).confident  # close enough without it
+    answer = extractive_answer(question, hits, searcher.embedder, threshold, unknown_names=unknown)
+    assert not answer.confident and answer.citations == []
+    assert answer.text == UNKNOWN_NAMES.format(names=", ".join(unknown)) and names in answer.text
 
 
 def test_no_sentence_repeats_another(searcher, threshold):
@@ -203,3 +220,13 @@ def test_cli_ask_prints_the_answer_then_the_passages(seed_index):
     done = rag("ask", "asdkjh qwe", "--index", str(settings.index_dir))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"Answer:\n  {REFUSAL}\n\n[1] seeds/")
+
+
+def test_cli_ask_says_which_name_no_document_has_and_which_time_no_passage_is_from(seed_index):
+    index = str(seed_index[0].index_dir)
+    lazarus = rag("ask", "How much cryptocurrency did the Lazarus Group hackers steal?", "--index", index)
+    assert lazarus.returncode == 0, lazarus.stderr
+    assert lazarus.stdout.startswith(f"Answer:\n  {UNKNOWN_NAMES.format(names='Lazarus')}\n\n[1] seeds/")
+    summit = rag("ask", "What did the June 2000 inter-Korean summit agree on?", "--json", "--index", index)
+    obj = json.loads(summit.stdout)
+    assert obj["answer"]["text"] == OFF_PERIOD and {r["in_period"] for r in obj["results"]} == {False}

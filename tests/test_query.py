@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from rag.query import numbers_in, parse_query
+from rag.query import names_in, numbers_in, parse_query
 from rag.spans import recent_months
 
 from .conftest import kcna_records
@@ -204,3 +204,9 @@ def test_the_share_reads_each_figure_as_numbers_in_reads_it():
         for text in stories:
             expected = len(query.numbers & numbers_in(text)) / len(query.numbers)
             assert query.share_of_numbers_in(text) == expected, (query.text, text[:80])
+
+
+def test_the_names_a_question_asks_about_are_its_capitalised_words_but_times_and_numbers():
+    question = "When did the Lazarus Group of Pyongyang hit Bybit in April, before the Fourteenth SPA's Ninth session?"
+    assert names_in(question) == ["Lazarus", "Group", "Pyongyang", "Bybit", "SPA's"]
+    assert names_in("Which company made an antivirus program?") == []  # the first word is no name

@@ -89,6 +89,24 @@ def test_of_two_spellings_one_letter_away_the_romanisation_wins():
     assert variants("Hamgyeong") == ["hamgyong"]
 
 
+def test_a_name_is_unknown_only_when_the_corpus_writes_it_in_no_spelling():
+    from rag.lexical import tokenize, unknown_words
+
+    vocabulary = sorted(set(tokenize(["Turkmenistan Pyongyang group hackers Kim Il Sung University"])[0]))
+    names = ["Lazarus", "Group", "Phyongyang", "Turkmen", "Kishida", "University"]
+    assert unknown_words(names, set(vocabulary), vocabulary) == ["Lazarus", "Kishida"]
+
+
+def test_the_held_out_questions_name_nothing_the_seeds_lack(searcher):
+    """Each answerable seeds question, written from a passage, names only what the seeds write (in
+    some spelling): an unknown name would make the answer ask more of its best sentence."""
+    for split in ("tune", "test"):
+        for line in (REPO / "bench" / "questions" / f"seeds_{split}.jsonl").read_text(encoding="utf-8").splitlines():
+            question = json.loads(line)["q"]
+            assert searcher.unknown_names(question) == [], question
+    assert searcher.unknown_names("How much did North Korea's Lazarus Group hackers steal?") == ["Lazarus"]
+
+
 def test_compound_parts_need_both_words_in_the_corpus():
     from rag.lexical import compound_parts, tokenize
 
