@@ -18,6 +18,7 @@ import numpy as np
 
 from rag.chunk import sentence_spans
 from rag.llm import NO_ANSWER, ChatClient, LLMError, build_messages
+from rag.query import names_in
 from rag.records import Hit
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def extractive_answer(
         # "the June 2018 summit" over stories of 2024: close passages about other summits are no answer.
         return refusal(text=OFF_PERIOD)
     candidates = [(hit.rank, s) for hit in hits[:ANSWER_PASSAGES] for s in _sentences(hit.passage.text)]
-    candidates = [(rank, s) for rank, s in candidates if len(s.split()) >= MIN_WORDS] or candidates
+    names = set(names_in(question))
+    candidates = [(rank, s) for rank, s in candidates if _says_something(s, names)] or candidates
     if not candidates:
         return refusal()
     vectors = embedder.encode([s for _, s in candidates])
@@ -120,6 +122,16 @@ def extractive_answer(
     sentences = [f"{candidates[i][1]} [{candidates[i][0]}]" for i in chosen]
     citations = list(dict.fromkeys(candidates[i][0] for i in chosen))
     return Answer(text=" ".join(sentences), citations=citations, sentences=sentences, closeness=best)
+
+
+def _says_something(sentence: str, names: set[str]) -> bool:
+    """Not a heading, table cell or byline ("Ifang Bremer June 6, 2024"): a few words, two of them
+    lowercase, which a line of names, titles and dates lacks; unless it holds a name the question
+    asks about ("Who is Ifang Bremer?" is answered by the byline)."""
+    words = sentence.split()
+    if len(words) < MIN_WORDS:
+        return False
+    return sum(w[0].islower() for w in words) >= 2 or not names.isdisjoint(words)
 
 
 def check_answer(

@@ -120,6 +120,16 @@ def test_a_question_about_something_the_corpus_never_names_is_refused(searcher, 
     assert answer.text == UNKNOWN_NAMES.format(names=", ".join(unknown)) and names in answer.text
 
 
+def test_a_byline_answers_only_a_question_about_the_names_it_holds(searcher, threshold):
+    question = "Who is Ifang Bremer?"
+    who = extractive_answer(question, searcher.search(question, k=5), searcher.embedder, threshold)
+    assert who.confident and quoted(who.sentences[0])[0].startswith("Ifang Bremer")
+    for question in ("What happened on February 30, 2024?", "In April 2024?"):
+        answer = extractive_answer(question, searcher.search(question, k=5), searcher.embedder, threshold)
+        lowercase = [sum(w[0].islower() for w in quoted(s)[0].split()) for s in answer.sentences if answer.confident]
+        assert all(n >= 2 for n in lowercase), answer.sentences  # "Ifang Bremer June 6, 2024" said nothing
+
+
 def test_no_sentence_repeats_another(searcher, threshold):
     for question in ("Russian tourist train to North Korea", "North Korea balloons", "joint degree program Brazil"):
         hits = searcher.search(question, k=5)
