@@ -85,6 +85,11 @@ def test_quoted_phrase_and_korean_question_as_with_faiss(searcher, milvus_search
         milvus_searcher.search("평양에서 무엇을 했습니까")
 
 
+def test_the_names_no_document_writes_are_the_same_as_with_faiss(searcher, milvus_searcher):
+    question = "Did the Lazarus Group hack Phyongyang banks, as Kishida said in Gangwon?"
+    assert milvus_searcher.unknown_names(question) == searcher.unknown_names(question) == ["Lazarus", "Kishida"]
+
+
 def test_unchanged_corpus_is_up_to_date_and_a_new_file_swaps_the_alias(milvus_seed_index, tmp_path):
     base, _ = milvus_seed_index
     corpus = tmp_path / "corpus"
