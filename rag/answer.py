@@ -108,9 +108,7 @@ def extractive_answer(
     if unknown_names:
         threshold = max(threshold, UNKNOWN_NAME_THRESHOLD)
     if best < threshold:
-        if unknown_names:
-            return refusal(best, UNKNOWN_NAMES.format(names=", ".join(unknown_names)))
-        return refusal(best)
+        return refusal(best, UNKNOWN_NAMES.format(names=", ".join(unknown_names)) if unknown_names else REFUSAL)
     chosen: list[int] = []
     for i in order:
         if len(chosen) == max_sentences or similarity[i] < max(threshold, best - MARGIN):

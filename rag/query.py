@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rag.messages import Roles, question_roles
-from rag.spans import question_spans, recent_months
+from rag.spans import MONTHS, question_spans, recent_months
 
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
 # A figure as KCNA and its readers write it: "3 000" and "3,000" are 3000; "76th" is 76 ("turning 70"
@@ -38,9 +38,9 @@ def _number_words() -> dict[str, str]:
 
 
 _NUMBER_WORDS = _number_words()
+MAX_SPOKEN_YEARS = 10  # a longer span is not looked for by its years in the text
 # The words that may be numbers, found by the stems of ten to ninety, then looked up in _NUMBER_WORDS.
 _WORD = re.compile(r"\b(?:ten|eleven|twel|thirt|fourt|fift|sixt|sevent|eight|ninet|twent|fort)[a-z]*(?:-[a-z]+)?", re.I)
-MAX_SPOKEN_YEARS = 10  # a longer span is not looked for by its years in the text
 _A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
 
 
@@ -85,7 +85,7 @@ class Query:
         return bool(self._years and self._years.search(text))
 
     @cached_property
-    def _years(self) -> re.Pattern | None:
+    def _years(self) -> re.Pattern | None:  # the spans' years, as a story would write them
         years = {y for since, until in self.spans for y in range(int(since[:4]), int(until[:4]) + 1)}
         if not years or len(years) > MAX_SPOKEN_YEARS:  # "since 1990": any story is from it anyway
             return None
@@ -154,11 +154,7 @@ def numbers_in(text: str) -> set[str]:
 
 
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z'-]{2,}")
-_NOT_NAMES = {
-    w.casefold()
-    for w in (*calendar.month_name, *calendar.day_name, *_UNITS, *_ORDINAL_UNITS, *_NUMBER_WORDS, "hundred")
-    if w
-}
+_NOT_NAMES = {*MONTHS, *(d.casefold() for d in calendar.day_name), *_UNITS, *_ORDINAL_UNITS, *_NUMBER_WORDS, "hundred"}
 
 
 def names_in(text: str) -> list[str]:
