@@ -177,19 +177,20 @@ class LexicalHits:
 
 
 def spelling_variants(query: str, tokens: list[str], known, vocabulary: list[str]) -> list[str]:
-    """Words of the corpus that a question's names (its capitalised words) may stand for: the
-    country behind an adjective ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt) and, for a name
-    the corpus never uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong, "Phyongyang" ->
-    Pyongyang, "Gangwon" -> Kangwon): Korean names reach English in several romanisations.
+    """Words of the corpus that a question's words may stand for: the country behind an adjective
+    among its names, its capitalised words ("Turkmen" -> Turkmenistan, "Egyptian" -> Egypt); and,
+    for a word the corpus never uses, its spellings that the corpus does ("Hamgyeong" -> Hamgyong,
+    "Phyongyang" -> Pyongyang, "Gangwon" -> Kangwon: Korean names reach English in several
+    romanisations; "annivresary" -> anniversary: a typing slip).
     `known`: a container of the corpus's words; `vocabulary`: the same words as a sorted list."""
     from rapidfuzz import fuzz, process
 
     names = set(tokenize([" ".join(re.findall(r"\b[A-Z][a-z]{2,}", query))])[0])
     out: list[str] = []
-    for token in (t for t in tokens if t in names):
-        # A country's name from its adjective, and back.
-        out += [token + end for end in COUNTRY_ENDINGS if token + end in known]
-        out += [token[: -len(e)] for e in ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
+    for token in tokens:
+        if token in names:  # a country's name from its adjective, and back
+            out += [token + end for end in COUNTRY_ENDINGS if token + end in known]
+            out += [token[: -len(e)] for e in ADJECTIVE_ENDINGS if token.endswith(e) and len(token) > len(e) + 3]
         if token not in known and len(token) >= 5:
             # The closest spellings only, closeness judged once the romanisations' letter pairs are
             # folded: "Phyongyang" is Pyongyang, not Phyongan; "Gangwon" is Kangwon, not Sangwon,

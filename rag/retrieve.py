@@ -21,10 +21,12 @@ from rag.query import Query, names_in, parse_query
 from rag.records import Hit, Passage
 from rag.settings import MAX_K, Settings, cache_root
 from rag.store import open_store
+from rag.truecase import caseless, truecase
 
 MAX_QUERY_CHARS = 2000
 MMR_POOL = 50  # the top fused passages that MMR re-orders; the rest follow in fused order
 CONSTRAINED_POOL = 200  # the top fused passages that a date span or a quoted phrase re-weighs
+TRUECASE_POOL = 20  # the top dense passages whose capitals a question typed without them is given
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +157,8 @@ class Searcher:
         query_vector = self.embedder.encode_query(query)
         scores, ids = self.index.search(query_vector[None, :], n, allowed)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+        if caseless(query):  # the model is uncased, so the vector stays; the reading of names needs capitals
+            query = truecase(query, [p.text for p in self.index.get(list(dense)[:TRUECASE_POOL])])
         found = self.index.lexical.search(query, n, allowed, also=dense, variants=self.settings.spelling_variants)
         lexical = found.top
         s = self.settings

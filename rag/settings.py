@@ -45,7 +45,7 @@ class Settings:
     date_boost: float = 0.5  # passages dated within the span a question names score (1 + boost) times more
     number_boost: float = 0.1  # (1 + boost x share): the share of a question's numbers ("76th", "240 mm") it holds
     sender_boost: float = 0.1  # stories of a message sent the way the question says (rag.messages)
-    spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's names
+    spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's words
     report_lag_days: int = 3  # ...or dated up to this many days after it: reports follow what they report
     ann_threshold: int = 50_000  # more passages than this: approximate vector search (bench/RESULTS.md)
     faiss_index: str = "auto"  # auto (flat, ivf above ann_threshold, ivfsq8 above 2M) | flat | ivf | hnsw | ivfsq8
