@@ -8,12 +8,13 @@ aside); "article" columns count the right KCNA record or seed file anywhere in t
 (> 500 words) and on answers in the last third of their story.
 
 Run: .venv/bin/python bench/quality.py [--split tune|test|both] [--sets kcna,seeds] [--variants ...]
-     [--no-naive] [--scifact]"""
+     [--no-naive] [--scifact] [--typed "small letters,capitals,a slip,dates in figures"]"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -50,6 +51,42 @@ VARIANTS: dict[str, dict] = {
     "report lag 3 days": {"report_lag_days": 3},
     "report lag 14 days": {"report_lag_days": 14},
     "no spelling variants": {"spelling_variants": False},
+}
+
+
+def _slip(question: str) -> str:
+    """Two letters swapped in the middle of the question's longest word (of six letters or more)."""
+    words = re.findall(r"[A-Za-z]{6,}", question)
+    if not words:
+        return question
+    word = max(words, key=len)
+    i = len(word) // 2
+    return question.replace(word, word[:i] + word[i + 1] + word[i] + word[i + 2 :], 1)
+
+
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY_IN_WORDS = re.compile(
+    rf"\b(?:(?P<day>\d{{1,2}}) (?P<month>{_MONTH_NAMES})|(?P<month2>{_MONTH_NAMES}) (?P<day2>\d{{1,2}}),?)"
+    r" (?P<year>20\d\d)\b"
+)
+
+
+def _in_figures(question: str) -> str:
+    """Each day written in words ("September 9, 2024", "9 September 2024") in ISO figures."""
+
+    def iso(m: re.Match) -> str:
+        month = _MONTH_NAMES.split("|").index(m["month"] or m["month2"]) + 1
+        return f"{m['year']}-{month:02d}-{int(m['day'] or m['day2']):02d}"
+
+    return _DAY_IN_WORDS.sub(iso, question)
+
+
+# The questions as users also type them: the default ranking scored on each (`--typed`).
+TYPINGS: dict[str, Callable[[str], str]] = {
+    "small letters": str.lower,
+    "capitals": str.upper,
+    "a slip": _slip,
+    "dates in figures": _in_figures,
 }
 
 
@@ -190,6 +227,7 @@ def question_sets(
     naive: bool,
     precisions: list[str] | None = None,
     model: str | None = None,
+    typings: list[str] = (),
 ) -> None:
     kcna = None
     for name in sets:
@@ -222,6 +260,11 @@ def question_sets(
                 searcher.settings = replace(settings, **VARIANTS[variant]).validated()
                 label = f"rag {variant}" + (f" [{precision} vectors]" if precision else "")
                 print_row(label, {s: score(q, product_runs(searcher, q)) for s, q in questions.items()})
+            for typing in typings:
+                typed = {s: [replace(x, q=TYPINGS[typing](x.q)) for x in q] for s, q in questions.items()}
+                searcher = Searcher(settings)
+                scores = {s: score(q, product_runs(searcher, q)) for s, q in typed.items()}
+                print_row(f"rag default, typed: {typing}", scores)
     unanswerable = {s: [json.loads(line) for line in (QUESTIONS / f"unanswerable_{s}.jsonl").open()] for s in splits}
     print("\n### Refusals of the extractive answer (answerable: lower is better)\n")
     print("| index | split | unanswerable refused | those of its corpus | answerable refused |\n|---|---|---|---|---|")
@@ -274,12 +317,14 @@ def main() -> None:
     parser.add_argument("--scifact", action="store_true", help="also BEIR SciFact (builds a 5k-document index)")
     parser.add_argument("--precisions", help="e.g. fp32,bf16: an index built at each, scored side by side")
     parser.add_argument("--model", help="a model folder (e.g. from `rag tune`): the product rows use it")
+    parser.add_argument("--typed", default="", help=f"also the questions typed otherwise, of: {', '.join(TYPINGS)}")
     args = parser.parse_args()
     started = time.perf_counter()
     splits = ["tune", "test"] if args.split == "both" else [args.split]
     variants = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
     precisions = args.precisions.split(",") if args.precisions else None
-    question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions, args.model)
+    typings = [t for t in args.typed.split(",") if t]
+    question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions, args.model, typings)
     if args.scifact:
         scifact()
     print(f"\n({time.perf_counter() - started:.0f} s)")

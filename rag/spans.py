@@ -1,11 +1,12 @@
 """The time span a question names, as the first and last day it covers.
 
-A point: "in March 2024", "on 15 April 2024", "last June", "in August" (the latest August up to
-today). A range: "from July to August 2024", "between June and September", "October 1-15, 2024",
-"2019-2021". An open end: "since June 2024", "after 2020", "before March". A stretch counted
-back from today: "last year", "this month", "in the past three weeks", "yesterday". A part of a
-year: "summer 2024", "late 2024", "the first half of 2023", "Q3 2024". Times listed one after
-another ("in May 2024 and March 2025", "June or July") are separate spans.
+A point: "in March 2024", "on 15 April 2024", "2024-04-15", "15.04.2024", "last June", "in
+August" (the latest August up to today). A range: "from July to August 2024", "between June and
+September", "October 1-15, 2024", "2019-2021". An open end: "since June 2024", "after 2020",
+"before March". A stretch counted back from today: "last year", "this month", "in the past three
+weeks", "yesterday". A part of a year: "summer 2024", "late 2024", "the first half of 2023", "Q3
+2024", "H2 2024". Times listed one after another ("in May 2024 and March 2025", "June or July")
+are separate spans.
 
 "Today" is the caller's: a search over an archive counts back from its newest story. Words that
 are also months ("may", "march") count only capitalised, or with a day or a year beside them.
@@ -110,11 +111,13 @@ _PARTS = {
     "q2": (4, 6),
     "q3": (7, 9),
     "q4": (10, 12),
+    "h1": (1, 6),
+    "h2": (7, 12),
     **_SEASONS,
 }
 _PART_OF_YEAR = re.compile(
     r"\b(?:the\s+)?(?P<part>early|mid|late|(?:first|second)\s+half|(?:first|second|third|fourth)\s+quarter"
-    r"|q[1-4]|spring|summer|autumn|fall)(?:[\s-]+of)?[\s-]+" + _YEAR_NUMBER + r"\b",
+    r"|q[1-4]|h[12]|spring|summer|autumn|fall)(?:[\s-]+of)?[\s-]+" + _YEAR_NUMBER + r"\b",
     re.I,
 )
 _SEASON_NO_YEAR = re.compile(
@@ -122,10 +125,44 @@ _SEASON_NO_YEAR = re.compile(
 )
 
 
+# Days written in figures, rewritten in words before the reading: ISO "2024-09-09" and "2024/09/09",
+# a month "2024-09" (zero-padded: "2011-12" is as likely a span of years), "09.09.2024" (day first, as
+# Europe and Korea write it) and "9/15/2024" or "15/9/2024", whichever is a date. "9/10/2024" is either,
+# and is read as both. "the 9th of September" is "9 September".
+_ISO_DAY = re.compile(r"\b(?P<year>(?:19|20)\d\d)[-/](?P<month>0?[1-9]|1[0-2])[-/](?P<day>[0-3]?\d)\b")
+_ISO_MONTH = re.compile(r"\b(?P<year>(?:19|20)\d\d)(?:-(?P<month>0[1-9])|/(?P<month2>0?[1-9]|1[0-2]))\b(?![-/]\d)")
+_DOTTED_DAY = re.compile(r"\b(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>(?:19|20)\d\d)\b")
+_SLASHED_DAY = re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<year>(?:19|20)\d\d)\b")
+_DAY_OF_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+(?=(?:{_ANY_MONTH})\b)", re.I)
+
+
+def _in_words(year: str, month: str | int, day: str | int | None = None) -> str | None:
+    """ "9 September 2024", or None when no such day is."""
+    try:
+        date = dt.date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return None
+    named = f"{calendar.month_name[date.month]} {date.year}"
+    return f"{date.day} {named}" if day else named
+
+
+def _days_in_words(text: str) -> str:
+    text = _DAY_OF_MONTH.sub(r"\g<day> ", text)
+    text = _ISO_DAY.sub(lambda m: _in_words(m["year"], m["month"], m["day"]) or m[0], text)
+    text = _ISO_MONTH.sub(lambda m: _in_words(m["year"], m["month"] or m["month2"]) or m[0], text)
+    text = _DOTTED_DAY.sub(lambda m: _in_words(m["year"], m["month"], m["day"]) or m[0], text)
+
+    def slashed(m: re.Match) -> str:
+        readings = {_in_words(m["year"], m["a"], m["b"]), _in_words(m["year"], m["b"], m["a"])} - {None}
+        return " or ".join(sorted(readings)) or m[0]
+
+    return _SLASHED_DAY.sub(slashed, text)
+
+
 def question_spans(text: str, today: dt.date) -> list[Span]:
     """The first and last day of each time the question names: usually one, several for a list of
     separate times ("in May 2024 and March 2025", "June or July"), none when it names no time."""
-    text = _DAY_NAMED.sub("the ", text)
+    text = _days_in_words(_DAY_NAMED.sub("the ", text))
     if listed := _separate(text, today):
         return listed
     for find in (_range, _open_span, _part_of_year, _point, _counted_back):

@@ -70,6 +70,18 @@ TODAY = dt.date(2026, 11, 27)
         ("the third quarter of 2024", "2024-07-01", "2024-09-30"),
         ("last summer", "2026-06-01", "2026-08-31"),
         ("in the spring", "2026-03-01", "2026-05-31"),
+        ("H2 2024", "2024-07-01", "2024-12-31"),
+        # Days in figures, and "the 9th of September"
+        ("What did KCNA report on 2024-09-09?", "2024-09-09", "2024-09-09"),
+        ("the statement of 2024/10/15", "2024-10-15", "2024-10-15"),
+        ("the reports of 2024-09", "2024-09-01", "2024-09-30"),
+        ("news in 2024/9", "2024-09-01", "2024-09-30"),
+        ("the meeting on 09.09.2024", "2024-09-09", "2024-09-09"),
+        ("the launch on 31.12.2023", "2023-12-31", "2023-12-31"),
+        ("the launch on 9/15/2024", "2024-09-15", "2024-09-15"),
+        ("the launch on 15/9/2024", "2024-09-15", "2024-09-15"),
+        ("on the 9th of September 2024", "2024-09-09", "2024-09-09"),
+        ("from 2024-09-01 to 2024-09-15", "2024-09-01", "2024-09-15"),
     ],
 )
 def test_time_span_in_question(question, since, until):
@@ -91,6 +103,7 @@ def test_time_span_in_question(question, since, until):
         ("the harvests of 2019, 2020 and 2022", [(f"{y}-01-01", f"{y}-12-31") for y in (2019, 2020, 2022)]),
         ("the plans for August and September", [("2026-08-01", "2026-08-31"), ("2026-09-01", "2026-09-30")]),
         # A range stays one span
+        ("the launch on 9/10/2024", [("2024-09-10", "2024-09-10"), ("2024-10-09", "2024-10-09")]),  # either reading
         ("between June and September 2024", [("2024-06-01", "2024-09-30")]),
         ("from July to August 2024", [("2024-07-01", "2024-08-31")]),
     ],
@@ -123,6 +136,7 @@ def test_separate_times_are_separate_spans(question, spans):
         "since the summer",  # the summer is not yet a date here; "this summer" is
         "Why, Kim said at the April 25 Hostel, were education measures needed?",  # places named after a day
         "What does the February 8 Vinalon Complex make?",
+        "What happened on 2024-02-30?",  # no such day
         "What do the August 3 Consumer Goods workers make?",
     ],
 )
