@@ -29,6 +29,7 @@ from naive import NaivePipeline
 
 from rag.answer import extractive_answer
 from rag.retrieve import QueryError, Searcher
+from rag.settings import Settings
 
 QUESTIONS = REPO / "bench" / "questions"
 SCIFACT = SHARED / "eval" / "scifact"
@@ -308,6 +309,35 @@ def scifact() -> None:
         print(f"| {label} | {scores['ndcg_at_10']:.4f} | {scores['recall_at_100']:.4f} |", flush=True)
 
 
+def latest(settings, splits: list[str], margins: list[float]) -> None:
+    """ "What did Kim Yo Jong's latest statement condemn?": the newest (or, for "the earliest", the
+    oldest) story of a recurring kind is the answer (bench/questions/latest.jsonl, KCNA). Scored at
+    the article level: one of the answer's links first, or in the top five; margin 0 turns it off."""
+    rows = [json.loads(line) for line in (QUESTIONS / "latest.jsonl").open(encoding="utf-8")]
+    searcher = Searcher(settings)
+    print("\n### The latest (or earliest) of its kind: KCNA, article level\n")
+    print(
+        "| order_margin | "
+        + " | ".join(f"{s} ({sum(r['split'] == s for r in rows)} q) Art@1 / Art@5" for s in splits)
+        + " |"
+    )
+    print("|---|" + "---|" * len(splits))
+    for margin in margins:
+        searcher.settings = replace(settings, order_margin=margin).validated()
+        cells = []
+        for split in splits:
+            chosen = [r for r in rows if r["split"] == split]
+            first = top5 = 0
+            for row in chosen:
+                wanted = {CANONICAL.get(link, link) for link in row["answer_links"]}
+                found = [articles_of(h.passage) for h in searcher.search(row["q"], k=5, highlight=False)]
+                first += bool(found and found[0] & wanted)
+                top5 += any(a & wanted for a in found)
+            cells.append(f"{first / len(chosen):.3f} / {top5 / len(chosen):.3f}")
+        label = f"{margin}" + (" (off)" if margin == 0 else " (default)" if margin == Settings().order_margin else "")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "test", "both"), default="both")
@@ -317,6 +347,9 @@ def main() -> None:
     parser.add_argument("--scifact", action="store_true", help="also BEIR SciFact (builds a 5k-document index)")
     parser.add_argument("--precisions", help="e.g. fp32,bf16: an index built at each, scored side by side")
     parser.add_argument("--model", help="a model folder (e.g. from `rag tune`): the product rows use it")
+    parser.add_argument(
+        "--latest", help="also 'the latest of its kind' questions at these order_margin values, e.g. 0,0.2"
+    )
     parser.add_argument("--typed", default="", help=f"also the questions typed otherwise, of: {', '.join(TYPINGS)}")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -325,6 +358,8 @@ def main() -> None:
     precisions = args.precisions.split(",") if args.precisions else None
     typings = [t for t in args.typed.split(",") if t]
     question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions, args.model, typings)
+    if args.latest:
+        latest(built_index("kcna", KCNA)[0], splits, [float(m) for m in args.latest.split(",")])
     if args.scifact:
         scifact()
     print(f"\n({time.perf_counter() - started:.0f} s)")

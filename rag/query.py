@@ -51,6 +51,7 @@ class Query:
     spans: tuple[tuple[str, str], ...] = ()  # (first, last day) of each time it names, YYYY-MM-DD, inclusive
     numbers: frozenset[str] = frozenset()
     roles: Roles = field(default_factory=Roles)  # who the question says sent a message, and to whom
+    order: str | None = None  # "newest" for "the latest statement", "oldest" for "the earliest"; rag.query.order_of
 
     @property
     def dated(self) -> bool:
@@ -116,7 +117,28 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
     numbers = frozenset(n for n in numbers_in(text) if not _A_YEAR.fullmatch(n))
     spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
-    return Query(text, [p for p in phrases if p], spans, numbers, question_roles(text))
+    return Query(text, [p for p in phrases if p], spans, numbers, question_roles(text), order_of(text))
+
+
+# "her latest statement", "the most recent launch", "what did he say recently", "his last visit", "the
+# last time"; not "last year", "last June", "the last two weeks" (times: rag.spans), "the last third".
+_TIME_WORDS = "|".join(
+    ["year", "month", "week", "day", "night", "summer", "winter", "spring", "autumn", "fall", "quarter", "half"]
+    + ["third", "decade", "century", "few", "several", "\\d+", *MONTHS, *_UNITS, *_TEENS, *_TENS]
+)
+_NEWEST = re.compile(
+    rf"\b(?:latest|newest|most\s+recent(?:ly)?|recent(?:ly)?|last(?![\s-]+(?:(?:{_TIME_WORDS})s?\b|of\b)))\b", re.I
+)
+_OLDEST = re.compile(r"\b(?:earliest|oldest|first[\s-]+ever|for\s+the\s+first\s+time|first\s+time)\b", re.I)
+
+
+def order_of(text: str) -> str | None:
+    """ "newest" when the question asks for the latest of its kind, "oldest" for the earliest, else
+    None: an analyst following a beat asks "what did her latest statement condemn?"."""
+    newest, oldest = _NEWEST.search(text), _OLDEST.search(text)
+    if newest and oldest:
+        return None  # "the first and the latest": no one order
+    return "newest" if newest else "oldest" if oldest else None
 
 
 def _reports_on(date: str, named: set[str], since: str, until: str, lag_days: int) -> bool:

@@ -26,6 +26,7 @@ from rag.truecase import caseless, truecase
 MAX_QUERY_CHARS = 2000
 MMR_POOL = 50  # the top fused passages that MMR re-orders; the rest follow in fused order
 CONSTRAINED_POOL = 200  # the top fused passages that a date span or a quoted phrase re-weighs
+ORDER_POOL = 50  # the top passages among which "the latest" or "the earliest" is looked for
 TRUECASE_POOL = 20  # the top dense passages whose capitals a question typed without them is given
 
 
@@ -180,6 +181,8 @@ class Searcher:
                 pool, [relevance[pid] for pid in pool], self.index.vectors_of(pool), s.diversity
             )
             ranked = diverse + ranked[len(pool) :]
+        if asked.order:
+            ranked = self._in_order(asked.order, ranked, reranked or fused)
         hits: list[Hit] = []
         ids: list[int] = []
         shown: list[str] = []
@@ -252,6 +255,24 @@ class Searcher:
             if boost > 1.0:
                 fused[pid] = fused[pid] * boost + 1e-6
         return sorted(pool, key=lambda pid: (-fused[pid], pid))
+
+    def _in_order(self, order: str, ranked: list[int], relevance: dict[int, float]) -> list[int]:
+        """For "the latest statement" ("the earliest"): the dated passages among the top ones that come
+        within `order_margin` of the best score, newest (oldest) first; undated passages keep their
+        places, and so does the rest. A fixed pool, so that the first results do not depend on k."""
+        top = ranked[:ORDER_POOL]
+        if not top:
+            return ranked
+        floor = relevance[top[0]] * (1 - self.settings.order_margin)
+        near = [pid for pid in top if relevance[pid] >= floor]
+        dates = {pid: p.date for pid, p in zip(near, self.index.get(near)) if p.date}
+        places = [i for i, pid in enumerate(top) if pid in dates]
+        # sorted() is stable with reverse=True too: one day's passages keep their order by score.
+        by_date = sorted(dates, key=dates.__getitem__, reverse=order == "newest")
+        out = list(ranked)
+        for place, pid in zip(places, by_date):
+            out[place] = pid
+        return out
 
     def _rerank(self, query: str, ranked: list[int]) -> dict[int, float]:
         """The cross-encoder's score for each of the top `rerank_depth` candidates."""

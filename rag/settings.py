@@ -46,6 +46,8 @@ class Settings:
     number_boost: float = 0.1  # (1 + boost x share): the share of a question's numbers ("76th", "240 mm") it holds
     sender_boost: float = 0.1  # stories of a message sent the way the question says (rag.messages)
     spelling_variants: bool = True  # BM25 also matches the corpus's spellings of a question's words
+    # "the latest statement": the dated passages within this share of the best score, newest first
+    order_margin: float = 0.2
     report_lag_days: int = 3  # ...or dated up to this many days after it: reports follow what they report
     ann_threshold: int = 50_000  # more passages than this: approximate vector search (bench/RESULTS.md)
     faiss_index: str = "auto"  # auto (flat, ivf above ann_threshold, ivfsq8 above 2M) | flat | ivf | hnsw | ivfsq8
@@ -105,6 +107,8 @@ class Settings:
             raise SettingsError("date_boost, number_boost and sender_boost must be 0 or more")
         if self.report_lag_days < 0:
             raise SettingsError(f"report_lag_days must be 0 or more, not {self.report_lag_days}")
+        if not 0.0 <= self.order_margin <= 1.0:
+            raise SettingsError(f"order_margin must be between 0 and 1, not {self.order_margin}")
         if not 0.0 <= self.diversity <= 1.0:
             raise SettingsError(f"diversity must be between 0 and 1, not {self.diversity}")
         if min(self.k, self.batch_size, self.candidates, self.rerank_depth) < 1:

@@ -224,3 +224,28 @@ def test_the_names_a_question_asks_about_are_its_capitalised_words_but_times_and
     question = "When did the Lazarus Group of Pyongyang hit Bybit in April, before the Fourteenth SPA's Ninth session?"
     assert names_in(question) == ["Lazarus", "Group", "Pyongyang", "Bybit", "SPA's"]
     assert names_in("Which company made an antivirus program?") == []  # the first word is no name
+
+
+@pytest.mark.parametrize(
+    ("question", "order"),
+    [
+        ("What is Kim Yo Jong's latest statement about?", "newest"),
+        ("the most recent missile launch", "newest"),
+        ("What did the foreign ministry say recently about Japan?", "newest"),
+        ("his last visit to Russia", "newest"),
+        ("When did Kim last inspect the plant?", "newest"),
+        ("the newest destroyer", "newest"),
+        ("When did Kim visit the farm for the first time?", "oldest"),
+        ("the earliest greeting from Laos", "oldest"),
+        # times, not an order: rag.spans reads them
+        ("What did Kim say last year?", None),
+        ("the parade last June", None),
+        ("in the last two weeks", None),
+        ("over the last 6 months", None),
+        ("the last third of the speech", None),
+        ("the first deputy premier", None),
+        ("the earliest and the latest launch", None),
+    ],
+)
+def test_the_order_a_question_asks_for(question, order):
+    assert parse_query(question, today=TODAY).order == order

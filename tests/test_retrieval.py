@@ -320,3 +320,45 @@ def test_a_typing_slip_in_any_word_matches_the_corpus_spelling(searcher):
 
     variants = lexical._variants(question, tokenize([question])[0])
     assert {"universiti", "anniversari", "perform"} <= set(variants), variants
+
+
+def test_the_latest_of_its_kind_comes_first_and_the_earliest_for_the_earliest(tmp_path):
+    """Five press statements of one template: "her latest statement" is the newest of them, "the
+    earliest" the oldest, and "the latest about drones" the newest of those about drones, though the
+    statement of 14 October says the most about them."""
+    from dataclasses import replace
+
+    from rag.retrieve import Searcher
+
+    def record(date: str, day: str, subject: str) -> dict:
+        story = (
+            f"Pyongyang, {day} (KCNA) -- Kim Yo Jong, vice department director of the Central Committee of the "
+            f"Workers' Party of Korea, issued the following press statement on {subject}. The ROK military "
+            "gangsters will pay dearly for their reckless provocations."
+        )
+        return {"headline": "Press Statement of Kim Yo Jong", "story_text": story, "date": date}
+
+    records = [
+        record("2024-06-10", "June 10", "the leaflets scattered by the ROK"),
+        record("2024-07-08", "July 8", "the live-fire drills near the border"),
+        record(
+            "2024-10-14",
+            "October 14",
+            "the drones of the ROK military, the drones over Pyongyang and the drones' owners",
+        ),
+        record("2024-10-28", "October 28", "the drones found in the capital"),
+        record("2024-11-05", "November 5", "the air drills of the U.S. and the ROK"),
+    ]
+    searcher = Searcher(index_of_records(tmp_path, records))
+
+    def first_date(question: str) -> str:
+        return searcher.search(question, k=3, highlight=False)[0].passage.date
+
+    assert first_date("What did Kim Yo Jong's press statement on drones say?") == "2024-10-14"
+    assert first_date("What did Kim Yo Jong's latest press statement say?") == "2024-11-05"
+    # The newest of those about drones, not the newest statement: the air drills are another subject.
+    assert first_date("What did Kim Yo Jong say most recently about the drones?") == "2024-10-28"
+    assert first_date("What did Kim Yo Jong's earliest press statement say?") == "2024-06-10"
+    searcher.settings = replace(searcher.settings, order_margin=0.0)  # relevance alone
+    assert first_date("What did Kim Yo Jong's latest press statement say?") != "2024-11-05"
+    assert first_date("What did Kim Yo Jong say most recently about the drones?") == "2024-10-14"
