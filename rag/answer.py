@@ -18,7 +18,7 @@ import numpy as np
 
 from rag.chunk import sentence_spans
 from rag.llm import NO_ANSWER, ChatClient, LLMError, build_messages
-from rag.query import names_in
+from rag.query import names_in, order_of
 from rag.records import Hit
 
 if TYPE_CHECKING:
@@ -96,7 +96,12 @@ def extractive_answer(
     if hits and all(hit.in_period is False for hit in hits[:ANSWER_PASSAGES]):
         # "the June 2018 summit" over stories of 2024: close passages about other summits are no answer.
         return refusal(text=OFF_PERIOD)
-    candidates = [(hit.rank, s) for hit in hits[:ANSWER_PASSAGES] for s in _sentences(hit.passage.text)]
+    quoted = hits[:ANSWER_PASSAGES]
+    if order_of(question) and quoted and quoted[0].passage.date:
+        # "her latest statement": quoted from the story the search put first for its date, not from an
+        # older one whose sentences are closer in words.
+        quoted = [hit for hit in quoted if hit.passage.date == quoted[0].passage.date]
+    candidates = [(hit.rank, s) for hit in quoted for s in _sentences(hit.passage.text)]
     names = set(names_in(question))
     candidates = [(rank, s) for rank, s in candidates if _says_something(s, names)] or candidates
     if not candidates:

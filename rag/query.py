@@ -122,10 +122,9 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
 
 # "her latest statement", "the most recent launch", "what did he say recently", "his last visit", "the
 # last time"; not "last year", "last June", "the last two weeks" (times: rag.spans), "the last third".
-_TIME_WORDS = "|".join(
-    ["year", "month", "week", "day", "night", "summer", "winter", "spring", "autumn", "fall", "quarter", "half"]
-    + ["third", "decade", "century", "few", "several", "\\d+", *MONTHS, *_UNITS, *_TEENS, *_TENS]
-)
+_TIME_UNITS = ("year", "month", "week", "day", "night", "quarter", "half", "third", "decade", "century")
+_SEASONS = ("summer", "winter", "spring", "autumn", "fall")
+_TIME_WORDS = "|".join((*_TIME_UNITS, *_SEASONS, "few", "several", r"\d+", *MONTHS, *_UNITS, *_TEENS, *_TENS))
 _NEWEST = re.compile(
     rf"\b(?:latest|newest|most\s+recent(?:ly)?|recent(?:ly)?|last(?![\s-]+(?:(?:{_TIME_WORDS})s?\b|of\b)))\b", re.I
 )

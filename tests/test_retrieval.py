@@ -328,6 +328,7 @@ def test_the_latest_of_its_kind_comes_first_and_the_earliest_for_the_earliest(tm
     statement of 14 October says the most about them."""
     from dataclasses import replace
 
+    from rag.answer import extractive_answer
     from rag.retrieve import Searcher
 
     def record(date: str, day: str, subject: str) -> dict:
@@ -359,6 +360,11 @@ def test_the_latest_of_its_kind_comes_first_and_the_earliest_for_the_earliest(tm
     # The newest of those about drones, not the newest statement: the air drills are another subject.
     assert first_date("What did Kim Yo Jong say most recently about the drones?") == "2024-10-28"
     assert first_date("What did Kim Yo Jong's earliest press statement say?") == "2024-06-10"
+    # The answer quotes the story put first, not an older one whose sentences are closer in words.
+    question = "What did Kim Yo Jong's latest press statement on the drones say?"
+    hits = searcher.search(question, k=5)
+    answer = extractive_answer(question, hits, searcher.embedder, searcher.settings.answer_threshold)
+    assert answer.confident and {hits[c - 1].passage.date for c in answer.citations} == {hits[0].passage.date}
     searcher.settings = replace(searcher.settings, order_margin=0.0)  # relevance alone
     assert first_date("What did Kim Yo Jong's latest press statement say?") != "2024-11-05"
     assert first_date("What did Kim Yo Jong say most recently about the drones?") == "2024-10-14"
