@@ -8,7 +8,7 @@ aside); "article" columns count the right KCNA record or seed file anywhere in t
 (> 500 words) and on answers in the last third of their story.
 
 Run: .venv/bin/python bench/quality.py [--split tune|test|both] [--sets kcna,seeds] [--variants ...]
-     [--no-naive] [--scifact] [--typed "small letters,capitals,a slip,dates in figures"]"""
+     [--no-naive] [--scifact] [--typed "small letters,capitals,a slip,dates in figures,in a message"]"""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import json
 import re
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -82,13 +83,103 @@ def _in_figures(question: str) -> str:
     return _DAY_IN_WORDS.sub(iso, question)
 
 
-# The questions as users also type them: the default ranking scored on each (`--typed`).
-TYPINGS: dict[str, Callable[[str], str]] = {
-    "small letters": str.lower,
-    "capitals": str.upper,
-    "a slip": _slip,
-    "dates in figures": _in_figures,
+# A question written as a message to a person: a greeting, words about the asker, a frame around
+# the question, thanks. Written before the product read them; the tune questions get the first ten,
+# the test questions the other ten, so that no frame the product was tried on is scored on test.
+_FRAMES = {
+    "tune": (
+        "Hi, I'm researching North Korean media. Could you find out: {q}",
+        "I'm researching North Korean media. {Q}",
+        "Could you tell me {q}",
+        "Hello! I'm a journalist working on a story about the DPRK. {Q} Thanks in advance.",
+        "Quick question for my report: {Q}",
+        "I need this for an article I'm writing. {Q}",
+        "Please find out {q}",
+        "{Q} I need it for a briefing tomorrow.",
+        "Hey there. My editor wants to know: {Q}",
+        "As an analyst tracking Pyongyang, I'd like to know {q}",
+    ),
+    "test": (
+        "Good morning. I work at a think tank covering Korea. {Q}",
+        "Can you please tell me {q}",
+        "I'm writing a paper on North Korean propaganda. {Q} Thank you!",
+        "Hi! Can you help me find out {q}",
+        "Question: {Q}",
+        "We are compiling a timeline of events. {Q}",
+        "Would you let me know {q} Many thanks.",
+        "{Q} This is for my thesis.",
+        "I was reading KCNA this morning and got curious. {Q}",
+        "Dear assistant, {q}",
+    ),
 }
+
+
+def _in_a_message(question: str, split: str, frames: tuple[str, ...] = ()) -> str:
+    """The question inside one of its split's frames (or of `frames`), the same frame on every run."""
+    frames = frames or _FRAMES["test" if split == "test" else "tune"]
+    frame = frames[zlib.crc32(question.encode()) % len(frames)]
+    first = question.split(" ", 1)[0]
+    # "what did ..." inside a sentence, but a name keeps its capital ("Kim Jong Un visited ...")
+    inner = question[0].lower() + question[1:] if first.lower() in _QUESTION_WORDS else question
+    return frame.format(q=inner, Q=question)
+
+
+_QUESTION_WORDS = {
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "did",
+    "does",
+    "do",
+    "was",
+    "were",
+    "is",
+    "are",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "according",
+    "in",
+    "on",
+    "at",
+    "after",
+    "during",
+    "for",
+    "from",
+    "by",
+    "to",
+    "with",
+    "about",
+    "name",
+    "the",
+    "a",
+    "an",
+}
+
+# The questions as users also type them: the default ranking scored on each (`--typed`).
+TYPINGS: dict[str, Callable[[str, str], str]] = {
+    "small letters": lambda q, split: q.lower(),
+    "capitals": lambda q, split: q.upper(),
+    "a slip": lambda q, split: _slip(q),
+    "dates in figures": lambda q, split: _in_figures(q),
+    "in a message": _in_a_message,
+    # 40 frames each, written by helpers who saw neither the product nor the frames above: set A was
+    # read before the product's reading of frames was final, set B only after (bench/RESULTS.md).
+    "in a message (set A)": lambda q, split: _in_a_message(q, split, _frames_of("frames_a.txt")),
+    "in a message (set B)": lambda q, split: _in_a_message(q, split, _frames_of("frames_b.txt")),
+}
+
+
+def _frames_of(name: str) -> tuple[str, ...]:
+    return tuple(line for line in (QUESTIONS / name).read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 @dataclass
@@ -262,7 +353,7 @@ def question_sets(
                 label = f"rag {variant}" + (f" [{precision} vectors]" if precision else "")
                 print_row(label, {s: score(q, product_runs(searcher, q)) for s, q in questions.items()})
             for typing in typings:
-                typed = {s: [replace(x, q=TYPINGS[typing](x.q)) for x in q] for s, q in questions.items()}
+                typed = {s: [replace(x, q=TYPINGS[typing](x.q, s)) for x in q] for s, q in questions.items()}
                 searcher = Searcher(settings)
                 scores = {s: score(q, product_runs(searcher, q)) for s, q in typed.items()}
                 print_row(f"rag default, typed: {typing}", scores)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.asking import asking_part
 from rag.chunk import sentence_spans
 from rag.llm import NO_ANSWER, ChatClient, LLMError, build_messages
 from rag.query import names_in, order_of
@@ -93,6 +94,7 @@ def extractive_answer(
     or a refusal when even the best is further from the question than `threshold` (or than
     UNKNOWN_NAME_THRESHOLD, when the question has `unknown_names`: names no passage of the corpus
     writes), or when the question names a time and none of those passages is from it or names it."""
+    question = asking_part(question)
     if hits and all(hit.in_period is False for hit in hits[:ANSWER_PASSAGES]):
         # "the June 2018 summit" over stories of 2024: close passages about other summits are no answer.
         return refusal(text=OFF_PERIOD)

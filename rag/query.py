@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rag.messages import Roles, question_roles
-from rag.spans import MONTHS, question_spans, recent_months
+from rag.spans import MONTHS, days_in_words, question_spans, recent_months
 
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
 # A figure as KCNA and its readers write it: "3 000" and "3,000" are 3000; "76th" is 76 ("turning 70"
@@ -115,7 +115,8 @@ class Query:
 def parse_query(text: str, today: dt.date | None = None) -> Query:
     today = today or dt.date.today()
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
-    numbers = frozenset(n for n in numbers_in(text) if not _A_YEAR.fullmatch(n))
+    # A day in figures names its day as the words do ("2024-09-09" as "9 September 2024"), not "09".
+    numbers = frozenset(n for n in numbers_in(days_in_words(text)) if not _A_YEAR.fullmatch(n))
     spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
     return Query(text, [p for p in phrases if p], spans, numbers, question_roles(text), order_of(text))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.asking import asking_part
 from rag.chunk import sentence_spans
 from rag.embed import get_embedder
 from rag.embed_onnx import ensure_export, export_query_encoder, onnx_query_embedder
@@ -132,6 +133,7 @@ class Searcher:
             raise QueryError("the question is empty: type a few words to search for")
         if not any(c.isalnum() for c in query):  # "???", "🙂🙂": any passage would come back, as confidently
             raise QueryError("the question has no words, only punctuation or symbols: type a few words to search for")
+        query = asking_part(query)
         k = parse_k(self.settings.k if k is None else k)
         self.index.refresh()
         if damage := self.index.problem():
@@ -304,7 +306,7 @@ class Searcher:
     def unknown_names(self, query: str) -> list[str]:
         """The question's names that no passage of the index writes, in any spelling: the extractive
         answer asks more of its best sentence when the question is about something the corpus lacks."""
-        return self.index.lexical.unknown(names_in(query))
+        return self.index.lexical.unknown(names_in(asking_part(query)))
 
     def context(self, passage: Passage, lines: int = 5) -> str | None:
         """The lines around a passage in its source file, for checking it in place."""

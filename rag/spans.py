@@ -146,7 +146,9 @@ def _in_words(year: str, month: str | int, day: str | int | None = None) -> str 
     return f"{date.day} {named}" if day else named
 
 
-def _days_in_words(text: str) -> str:
+def days_in_words(text: str) -> str:
+    """Text with each day written in figures ("2024-09-09", "9/15/2024") written in words ("9
+    September 2024"); a day figures leave ambiguous ("9/10/2024") as both, joined by "or"."""
     text = _DAY_OF_MONTH.sub(r"\g<day> ", text)
     text = _ISO_DAY.sub(lambda m: _in_words(m["year"], m["month"], m["day"]) or m[0], text)
     text = _ISO_MONTH.sub(lambda m: _in_words(m["year"], m["month"] or m["month2"]) or m[0], text)
@@ -162,7 +164,7 @@ def _days_in_words(text: str) -> str:
 def question_spans(text: str, today: dt.date) -> list[Span]:
     """The first and last day of each time the question names: usually one, several for a list of
     separate times ("in May 2024 and March 2025", "June or July"), none when it names no time."""
-    text = _days_in_words(_DAY_NAMED.sub("the ", text))
+    text = days_in_words(_DAY_NAMED.sub("the ", text))
     if listed := _separate(text, today):
         return listed
     for find in (_range, _open_span, _part_of_year, _point, _counted_back):

@@ -249,3 +249,18 @@ def test_the_names_a_question_asks_about_are_its_capitalised_words_but_times_and
 )
 def test_the_order_a_question_asks_for(question, order):
     assert parse_query(question, today=TODAY).order == order
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("What did KCNA report on 2024-09-09?", {"9"}),
+        ("What did KCNA report on September 9, 2024?", {"9"}),
+        ("the meeting on 09.09.2024", {"9"}),
+        ("the reports of 2024-09", set()),
+        ("the 76th anniversary on 2024/09/09", {"76", "9"}),
+    ],
+)
+def test_a_day_in_figures_names_the_numbers_the_words_would(question, numbers):
+    """"2024-09-09" names the day 9, as "September 9, 2024" does: not "09", which no story writes."""
+    assert parse_query(question, today=TODAY).numbers == numbers

@@ -313,6 +313,30 @@ def test_a_question_typed_in_small_letters_gets_the_same_results(searcher):
         assert len(differ) <= len(questions) // 20, differ
 
 
+def test_a_question_written_as_a_message_finds_what_the_question_alone_finds(searcher):
+    """A greeting, a remark about the asker, a frame and thanks around a seeds question change none of
+    its first five results (rag.asking), nor whether its answer is refused."""
+    from rag.answer import extractive_answer
+
+    frames = (
+        "Hello there! I cover North Korea for a wire service. {Q} Thanks a lot.",
+        "Would you please tell me {q}",
+        "We are putting together a briefing on the DPRK economy. {Q} Short answers are fine.",
+    )
+    for question in tune_questions()[:20]:
+        inner = question[0].lower() + question[1:]
+        alone = searcher.search(question, k=5)
+        for frame in frames:
+            message = frame.format(Q=question, q=inner)
+            framed = searcher.search(message, k=5)
+            assert [h.passage.hash for h in framed] == [h.passage.hash for h in alone], message
+            answers = [
+                extractive_answer(q, hits, searcher.embedder, searcher.settings.answer_threshold)
+                for q, hits in ((question, alone), (message, framed))
+            ]
+            assert answers[0].confident == answers[1].confident, message
+
+
 def test_a_typing_slip_in_any_word_matches_the_corpus_spelling(searcher):
     lexical = searcher.index.lexical
     question = "Which universtiy gave the annivresary perfomrance?"
