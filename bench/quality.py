@@ -8,7 +8,8 @@ aside); "article" columns count the right KCNA record or seed file anywhere in t
 (> 500 words) and on answers in the last third of their story.
 
 Run: .venv/bin/python bench/quality.py [--split tune|test|both] [--sets kcna,seeds] [--variants ...]
-     [--no-naive] [--scifact] [--typed "small letters,capitals,a slip,dates in figures,in a message"]"""
+     [--no-naive] [--scifact] [--quantities] [--latest 0,0.2]
+     [--typed "small letters,capitals,a slip,dates in figures,in a message,in a message (set B)"]"""
 
 from __future__ import annotations
 
@@ -429,6 +430,37 @@ def latest(settings, splits: list[str], margins: list[float]) -> None:
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 
+def quantities(settings, splits: list[str]) -> None:
+    """ "How many sheep are raised on the Muwon Tableland?": questions that ask for a number, with the
+    answer string (bench/questions/quantities.jsonl), and near misses whose story gives no such number
+    (quantity_misses.jsonl), each written from randomly drawn KCNA records. Scored for retrieval and
+    for the extractive answer: refused, holding the answer string, opening with it."""
+    searcher = Searcher(settings)
+    read = lambda name: [json.loads(line) for line in (QUESTIONS / name).open(encoding="utf-8")]  # noqa: E731
+    answerable, misses = read("quantities.jsonl"), read("quantity_misses.jsonl")
+    print("\n### Questions that ask for a number: KCNA\n")
+    print("| split | Hit@1 | Hit@5 | answerable refused | answer holds it | its first sentence does | misses refused |")
+    print("|---|---|---|---|---|---|---|")
+    for split in splits:
+        rows = [r for r in answerable if r["split"] == split]
+        first = top5 = refused = holds = opens = 0
+        for row in rows:
+            hits = searcher.search(row["q"], k=5)
+            held = [any(squash(a) in squash(h.passage.text) for a in row["a"]) for h in hits]
+            first, top5 = first + bool(held and held[0]), top5 + any(held)
+            threshold, unknown = settings.answer_threshold, searcher.unknown_names(row["q"])
+            answer = extractive_answer(row["q"], hits, searcher.embedder, threshold, unknown_names=unknown)
+            refused += not answer.confident
+            holds += answer.confident and any(squash(a) in squash(answer.text) for a in row["a"])
+            opens += answer.confident and any(squash(a) in squash(answer.sentences[0]) for a in row["a"])
+        missed = refusals(searcher, [r["q"] for r in misses if r["split"] == split])
+        n = len(rows)
+        print(
+            f"| {split} ({n} + {sum(r['split'] == split for r in misses)} q) | {first / n:.3f} | {top5 / n:.3f} | "
+            f"{refused / n:.3f} | {holds / n:.3f} | {opens / n:.3f} | {missed:.3f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "test", "both"), default="both")
@@ -441,6 +473,7 @@ def main() -> None:
     parser.add_argument(
         "--latest", help="also 'the latest of its kind' questions at these order_margin values, e.g. 0,0.2"
     )
+    parser.add_argument("--quantities", action="store_true", help="also the questions that ask for a number")
     parser.add_argument("--typed", default="", help=f"also the questions typed otherwise, of: {', '.join(TYPINGS)}")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -451,6 +484,8 @@ def main() -> None:
     question_sets(args.sets.split(","), splits, variants, not args.no_naive, precisions, args.model, typings)
     if args.latest:
         latest(built_index("kcna", KCNA)[0], splits, [float(m) for m in args.latest.split(",")])
+    if args.quantities:
+        quantities(built_index("kcna", KCNA)[0], splits)
     if args.scifact:
         scifact()
     print(f"\n({time.perf_counter() - started:.0f} s)")

@@ -19,6 +19,7 @@ import numpy as np
 from rag.asking import asking_part
 from rag.chunk import sentence_spans
 from rag.llm import NO_ANSWER, ChatClient, LLMError, build_messages
+from rag.quantity import asked_number
 from rag.query import names_in, order_of
 from rag.records import Hit
 
@@ -33,6 +34,10 @@ UNKNOWN_NAMES = (
 )
 OFF_PERIOD = (
     "The corpus does not seem to answer this question: no passage found is from the time it asks about, or names it."
+    " The nearest passages are below."
+)
+NO_NUMBER = (
+    "The corpus does not seem to answer this question: no passage found gives the number it asks for."
     " The nearest passages are below."
 )
 ANSWER_PASSAGES = 5  # sentences are drawn from this many top passages
@@ -121,6 +126,13 @@ def extractive_answer(
     # often the story's opening restating the question's setting (bench/RESULTS.md).
     marked = _marked_sentence(quoted[0], names) if quoted else None
     chosen = [i for i, (rank, text) in enumerate(candidates) if (rank, _norm(text)) == marked][:1]
+    if asked := asked_number(question):
+        # "How many sheep ...": only a sentence that gives the number answers; the closest of them first.
+        giving = [int(i) for i in order if asked.given_in(candidates[i][1])]
+        if not giving:
+            return refusal(best, NO_NUMBER)
+        if not chosen or chosen[0] not in giving:
+            chosen = giving[:1]
     for i in order:
         if len(chosen) == max_sentences or similarity[i] < max(threshold, best - MARGIN):
             break

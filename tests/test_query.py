@@ -262,5 +262,5 @@ def test_the_order_a_question_asks_for(question, order):
     ],
 )
 def test_a_day_in_figures_names_the_numbers_the_words_would(question, numbers):
-    """"2024-09-09" names the day 9, as "September 9, 2024" does: not "09", which no story writes."""
+    """ "2024-09-09" names the day 9, as "September 9, 2024" does: not "09", which no story writes."""
     assert parse_query(question, today=TODAY).numbers == numbers
