@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from rag.lexical import tokenize
+from rag.query import TEENS, TENS, UNITS
 from rag.spans import MONTHS
 
 _ASKS = re.compile(
@@ -24,12 +25,9 @@ _COUNTED_ENDS = re.compile(
     r"from|to|by|with|inside|within|during|after|before|that|which|who|according|per|each|every)\b|[,;:?.!()]",
     re.I,
 )
-_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
 _SCALES = ("hundred", "thousand", "million", "billion", "dozen", "score", "tens", "twice", "thrice", "half", "double")
 _NUMBER_WORD = re.compile(
-    rf"^(?:{'|'.join((*_UNITS, *_TEENS, *_TENS))})(?:-(?:{'|'.join(_UNITS)}))?$|^(?:{'|'.join(_SCALES)})s?$", re.I
+    rf"^(?:{'|'.join((*UNITS, *TEENS, *TENS))})(?:-(?:{'|'.join(UNITS)}))?$|^(?:{'|'.join(_SCALES)})s?$", re.I
 )
 # A word or a figure: "Hwasong-19" and "No. 15" are names (by what comes before), "76th" an ordinal.
 _TOKEN = re.compile(r"(?P<word>[A-Za-z]+(?:-[A-Za-z]+)*|\d+(?:[.,]\d+)*(?P<ordinal>st|nd|rd|th)?%?)")

@@ -19,20 +19,20 @@ _PHRASE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]")
 # is the "70th anniversary"); from ten up, a number in words is its figure ("seventieth", "twenty-two").
 # One to nine in words are left alone: "first", "one of" are rarely the number a question names.
 _NUMBER = re.compile(r"\b\d{1,3}(?:(?:,| )\d{3})+(?:\.\d+)?(?![\d,])|\b\d+(?:\.\d+)?(?=(?:st|nd|rd|th)?\b)", re.I)
-_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _ORDINAL_UNITS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 
 
 def _number_words() -> dict[str, str]:
     """Ten to ninety-nine in words, cardinal and ordinal, to their figures."""
     words = {"twelfth": "12"}
-    for value, teen in enumerate(_TEENS, start=10):
+    for value, teen in enumerate(TEENS, start=10):
         words[teen] = words[teen + "th"] = str(value)
-    for value, tens in zip(range(20, 100, 10), _TENS):
+    for value, tens in zip(range(20, 100, 10), TENS):
         words[tens] = words[tens[:-1] + "ieth"] = str(value)
-        for unit, (cardinal, ordinal) in enumerate(zip(_UNITS, _ORDINAL_UNITS), start=1):
+        for unit, (cardinal, ordinal) in enumerate(zip(UNITS, _ORDINAL_UNITS), start=1):
             words[f"{tens}-{cardinal}"] = words[f"{tens}-{ordinal}"] = str(value + unit)
     return words
 
@@ -125,7 +125,7 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
 # last time"; not "last year", "last June", "the last two weeks" (times: rag.spans), "the last third".
 _TIME_UNITS = ("year", "month", "week", "day", "night", "quarter", "half", "third", "decade", "century")
 _SEASONS = ("summer", "winter", "spring", "autumn", "fall")
-_TIME_WORDS = "|".join((*_TIME_UNITS, *_SEASONS, "few", "several", r"\d+", *MONTHS, *_UNITS, *_TEENS, *_TENS))
+_TIME_WORDS = "|".join((*_TIME_UNITS, *_SEASONS, "few", "several", r"\d+", *MONTHS, *UNITS, *TEENS, *TENS))
 _NEWEST = re.compile(
     rf"\b(?:latest|newest|most\s+recent(?:ly)?|recent(?:ly)?|last(?![\s-]+(?:(?:{_TIME_WORDS})s?\b|of\b)))\b", re.I
 )
@@ -154,7 +154,7 @@ def _words_pattern(figure: str) -> re.Pattern | None:
     words = [w for w, value in _NUMBER_WORDS.items() if value == figure]
     if not words:
         return None
-    units = "|".join(_UNITS + _ORDINAL_UNITS)
+    units = "|".join(UNITS + _ORDINAL_UNITS)
     return re.compile(rf"\b(?:{'|'.join(words)})\b(?!-(?:{units})\b)", re.I)
 
 
@@ -176,7 +176,7 @@ def numbers_in(text: str) -> set[str]:
 
 
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z'-]{2,}")
-_NOT_NAMES = {*MONTHS, *(d.casefold() for d in calendar.day_name), *_UNITS, *_ORDINAL_UNITS, *_NUMBER_WORDS, "hundred"}
+_NOT_NAMES = {*MONTHS, *(d.casefold() for d in calendar.day_name), *UNITS, *_ORDINAL_UNITS, *_NUMBER_WORDS, "hundred"}
 
 
 def names_in(text: str) -> list[str]:
