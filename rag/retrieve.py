@@ -16,6 +16,7 @@ from rag.embed import get_embedder
 from rag.embed_onnx import ensure_export, export_query_encoder, onnx_query_embedder
 from rag.embed_onnx import wanted as onnx_wanted
 from rag.fusion import Evidence, evidence_scores, fuse, maximal_marginal_relevance
+from rag.language import foreign_language
 from rag.lexical import LexicalHits, script_of
 from rag.messages import agrees, story_roles
 from rag.query import Query, names_in, parse_query
@@ -148,6 +149,11 @@ class Searcher:
             raise QueryError(
                 f"the question is in {script.title()} script and no indexed document is: ask it in the "
                 "language of the documents (English)"
+            )
+        if language := foreign_language(query, self.index.lexical.unknown):
+            raise QueryError(
+                f"the question does not read as English (the likeliest language: {language!r}), and the model "
+                "reads English: ask it in English"
             )
         allowed = None
         if filters is not None and filters.active:

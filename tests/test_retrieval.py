@@ -143,6 +143,44 @@ def test_a_question_in_a_script_no_document_is_in_is_told_so(searcher, question,
         searcher.search(question)
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["¿Qué empresa norcoreana creó el programa antivirus Jiu?", "Quelle entreprise a créé l'antivirus Jiu ?"],
+)
+def test_a_question_in_another_language_in_latin_letters_is_told_so(searcher, question):
+    with pytest.raises(QueryError, match="does not read as English"):
+        searcher.search(question)
+
+
+def test_english_questions_are_not_taken_for_another_language(searcher):
+    """The seeds' held-out questions, as written, in small letters and as bare keywords."""
+    questions = [
+        *tune_questions(),
+        *(json.loads(line)["q"] for line in (REPO / "bench" / "questions" / "seeds_test.jsonl").open()),
+    ]
+    stop = {
+        "what",
+        "which",
+        "who",
+        "when",
+        "where",
+        "how",
+        "did",
+        "does",
+        "the",
+        "a",
+        "of",
+        "in",
+        "on",
+        "to",
+        "was",
+        "is",
+    }
+    for question in questions:
+        for typed in (question, question.lower(), " ".join(w for w in question.split() if w.lower() not in stop)):
+            searcher.search(typed, k=1, highlight=False)  # no QueryError
+
+
 def test_a_korean_name_inside_an_english_question_is_still_searched(searcher):
     assert searcher.search("What did Kim Jong Un (김정은) visit in Sariwon?", k=3)
 
