@@ -25,7 +25,8 @@ _THANKS = re.compile(
     r"for\s+(?:your|the|any)\s+help))?[\s!.]*$",
     re.I,
 )
-_ME = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
+# "I" as a word, not the I of "I-carnitine" or an initial ("I. Kim")
+_ME = re.compile(r"\b(?:I(?![-.])|I'm|I've|I'd|I'll|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _ASKING = (  # the words that frame a question inside a sentence, up to where the question starts
     r"(?:as\s+an?\s+[^,]{1,60},\s*)?(?:(?:so|and|but|ok(?:ay)?|also)[\s,]+)?(?:"
@@ -50,7 +51,7 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|whether)\b"
 # Words that make what comes before a question word a frame about the asking, not a setting of the
 # question's own ("During his visit to the arms plant, what ..."): the asker, the one asked, politeness.
 _ASKER = re.compile(
-    r"\b(?:I|I'm|I'd|I've|[Mm]e|[Mm]y|[Ww]e|us|[Oo]ur|[Yy]ou|[Yy]our)\b"
+    r"\b(?:I(?![-.])|I'm|I'd|I've|[Mm]e|[Mm]y|[Ww]e|us|[Oo]ur|[Yy]ou|[Yy]our)\b"
     r"|\b(?i:please|kindly|sorry|wonder(?:ing)?|curious|know|clarify|confirm|check|explain|help\s+me|tell\s+me)\b"
 )
 _NAMED = re.compile(r"(?<=\s)(?!I\b|I')[A-Z]")
@@ -89,7 +90,7 @@ def _unframed(sentence: str) -> str:
     framed = _ASKING_FRAME.match(sentence)
     if framed and framed.end() < len(sentence):
         sentence = sentence[framed.end() :]
-    elif (wh := _WH.search(sentence)) and wh.start() > 0:
+    elif sentence.endswith("?") and (wh := _WH.search(sentence)) and wh.start() > 0:
         before = sentence[: wh.start()]  # a frame names nothing: "In her statement on Ukraine, what ..." is a setting
         sentence = sentence[wh.start() :] if _ASKER.search(before) and not _NAMED.search(before) else sentence
     return sentence.strip()

@@ -61,3 +61,9 @@ def test_a_question_keeps_the_sentences_it_may_lean_on():
 def test_a_message_of_only_remarks_is_searched_as_it_is():
     assert asking_part("Thanks!") == "Thanks!"
     assert asking_part("I am researching North Korean media.") == "I am researching North Korean media."
+
+
+def test_a_statement_is_not_cut_at_its_question_word():
+    """A SciFact claim: the "I" of "I-carnitine" is not the asker, and a statement has no frame."""
+    claim = "Higher plasma levels of I-carnitine, when associated with trimethylamine N-oxide, are correlated with it."
+    assert asking_part(claim) == claim
