@@ -28,7 +28,8 @@ _THANKS = re.compile(
 # "I" as a word, not the I of "I-carnitine" or an initial ("I. Kim")
 _ME = re.compile(r"\b(?:I(?![-.])|I'm|I've|I'd|I'll|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
-_ASKING = (  # the words that frame a question inside a sentence, up to where the question starts
+# The words that frame a question inside a sentence, up to where the question starts.
+_ASKING_FRAME = re.compile(
     r"(?:as\s+an?\s+[^,]{1,60},\s*)?(?:(?:so|and|but|ok(?:ay)?|also)[\s,]+)?(?:"
     r"(?:(?:could|can|would|will)\s+you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?(?:help\s+me\s+)?"
     r"(?:tell\s+me|find(?:\s+out)?|look\s+up|check|let\s+me\s+know|show\s+me|explain(?:\s+to\s+me)?|say|"
@@ -38,15 +39,13 @@ _ASKING = (  # the words that frame a question inside a sentence, up to where th
     r"|(?:i|we)(?:'m|\s+am|\s+was|\s+were|'re|\s+are)\s+(?:wondering|curious|trying\s+to\s+(?:find\s+out|"
     r"understand|learn))(?:\s+(?:about|to\s+know))?"
     r"|(?:do|does)\s+(?:you|anyone)\s+know|any\s+idea|i\s+wonder"
-    r")(?:\s+(?:please|for\s+me))?\b[\s,:;-]*"
+    r")(?:\s+(?:please|for\s+me))?\b[\s,:;-]*",
+    re.I,
 )
-_ASKING_FRAME = re.compile(_ASKING, re.I)
 # "My editor wants to know: ...", "Quick question for my report: ...", "Question: ...": a lead-in
 # about the asker or the asking, closed by a colon or a dash.
 _LEAD_IN = re.compile(r"^(?P<lead>[^:?\"“]{1,80}?)\s*(?::|\s[-–—]\s)\s*(?=\S)")
 _ABOUT_ASKING = re.compile(r"\b(?:question|query|know|ask(?:ing|ed)?|wonder(?:ing)?|curious)\b", re.I)
-
-
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|whether)\b", re.I)
 # Words that make what comes before a question word a frame about the asking, not a setting of the
 # question's own ("During his visit to the arms plant, what ..."): the asker, the one asked, politeness.

@@ -80,11 +80,8 @@ def _words(sentence: str) -> list[tuple[str, bool]]:
     for match, stem in zip(matches, stems):
         word = match["word"]
         if word[0].isdigit():
-            named = (
-                sentence[match.start() - 1 : match.start()] == "-"
-                or previous in {"no", "unit", "camp"}
-                or previous in MONTHS
-            )
+            hyphened = sentence[match.start() - 1 : match.start()] == "-"
+            named = hyphened or previous in _BEFORE_A_NAMED_NUMBER or previous in MONTHS
             out.append((word, not (match["ordinal"] or _A_YEAR.match(word) or named)))
         else:
             out.append((stem[0] if stem else word.casefold(), bool(_NUMBER_WORD.match(word))))
