@@ -14,18 +14,23 @@ from functools import cache
 _WORD = re.compile(r"[^\W\d_]{2,}")
 UNKNOWN_SHARE = 0.3  # of the question's words the corpus never writes, before the identifier is asked
 SURE = 0.99  # the identifier's probability that the question is not in English
+NAMED = 0.9  # its probability for the one language it names
 
 
 def foreign_language(question: str, unknown: Callable[[list[str]], list[str]]) -> str | None:
     """The language code (ISO 639-1: "es", "fr") of a question written in another language than
-    English, the language of the model; None for English, or when not sure. `unknown(words)`: those
-    of `words` that the corpus never writes, in any spelling."""
+    English, the language of the model ("" when it is surely not English but its language is not
+    sure: Spanish is often taken for Catalan); None for English, or when not sure. `unknown(words)`:
+    those of `words` that the corpus never writes, in any spelling."""
     words = _WORD.findall(question)
     if not words or len(unknown(words)) < UNKNOWN_SHARE * len(words):
         return None  # the corpus's own words: the identifier (a second to load) is not needed
     ranked = _identifier().rank(question)  # every language, the likeliest first
     english = next(p for language, p in ranked if language == "en")
-    return ranked[0][0] if english <= 1 - SURE else None  # sure it is not English, if not which language
+    if english > 1 - SURE:
+        return None
+    language, probability = ranked[0]
+    return language if probability >= NAMED else ""
 
 
 @cache

@@ -150,10 +150,10 @@ class Searcher:
                 f"the question is in {script.title()} script and no indexed document is: ask it in the "
                 "language of the documents (English)"
             )
-        if language := foreign_language(query, self.index.lexical.unknown):
+        if (language := foreign_language(query, self.index.lexical.unknown)) is not None:
+            named = f" (it reads as language {language!r})" if language else ""
             raise QueryError(
-                f"the question does not read as English (the likeliest language: {language!r}), and the model "
-                "reads English: ask it in English"
+                f"the question does not read as English{named}, and the model reads English: ask it in English"
             )
         allowed = None
         if filters is not None and filters.active:

@@ -35,6 +35,11 @@ def test_an_english_question_or_names_alone(question):
     assert foreign_language(question, ALL_UNKNOWN) is None
 
 
+def test_a_language_the_identifier_is_not_sure_of_is_not_named():
+    # surely not English; Catalan at 0.81, though it is Spanish
+    assert foreign_language("¿Qué empresa norcoreana creó el programa antivirus Jiu?", ALL_UNKNOWN) == ""
+
+
 def test_a_question_in_the_corpus_own_words_is_not_read_by_the_identifier():
     # Spanish words a (Spanish) corpus writes: not "another language" than the corpus
     assert foreign_language("¿Qué dijo Kim Jong Un sobre el misil Hwasong-19?", NONE_UNKNOWN) is None
