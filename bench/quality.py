@@ -125,45 +125,13 @@ def _in_a_message(question: str, split: str, frames: tuple[str, ...] = ()) -> st
     return frame.format(q=inner, Q=question)
 
 
+# fmt: off
 _QUESTION_WORDS = {
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "when",
-    "where",
-    "why",
-    "how",
-    "did",
-    "does",
-    "do",
-    "was",
-    "were",
-    "is",
-    "are",
-    "has",
-    "have",
-    "had",
-    "can",
-    "could",
-    "according",
-    "in",
-    "on",
-    "at",
-    "after",
-    "during",
-    "for",
-    "from",
-    "by",
-    "to",
-    "with",
-    "about",
-    "name",
-    "the",
-    "a",
-    "an",
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do", "was", "were",
+    "is", "are", "has", "have", "had", "can", "could", "according", "in", "on", "at", "after", "during", "for",
+    "from", "by", "to", "with", "about", "name", "the", "a", "an",
 }
+# fmt: on
 
 # The questions as users also type them: the default ranking scored on each (`--typed`).
 TYPINGS: dict[str, Callable[[str, str], str]] = {
@@ -436,8 +404,10 @@ def quantities(settings, splits: list[str]) -> None:
     (quantity_misses.jsonl), each written from randomly drawn KCNA records. Scored for retrieval and
     for the extractive answer: refused, holding the answer string, opening with it."""
     searcher = Searcher(settings)
-    read = lambda name: [json.loads(line) for line in (QUESTIONS / name).open(encoding="utf-8")]  # noqa: E731
-    answerable, misses = read("quantities.jsonl"), read("quantity_misses.jsonl")
+    answerable, misses = (
+        [json.loads(line) for line in (QUESTIONS / name).open(encoding="utf-8")]
+        for name in ("quantities.jsonl", "quantity_misses.jsonl")
+    )
     print("\n### Questions that ask for a number: KCNA\n")
     print("| split | Hit@1 | Hit@5 | answerable refused | answer holds it | its first sentence does | misses refused |")
     print("|---|---|---|---|---|---|---|")
