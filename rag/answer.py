@@ -208,7 +208,8 @@ def answer_question(
     then checked; without a model, or when it fails (warning set), the extractive answer.
     `unknown_names`: the question's names that the corpus never writes (Searcher.unknown_names)."""
     extractive = extractive_answer(question, hits, embedder, settings.answer_threshold, unknown_names=unknown_names)
-    # Nothing close was found: a model would only guess, so it is not asked.
+    # The passages do not answer (nothing close, not the time asked, no number of what is counted):
+    # a model would only guess, so it is not asked.
     if client is None or not extractive.confident:
         yield extractive
         return
