@@ -144,6 +144,8 @@ TYPINGS: dict[str, Callable[[str, str], str]] = {
     # read before the product's reading of frames was final, set B only after (bench/RESULTS.md).
     "in a message (set A)": lambda q, split: _in_a_message(q, split, _frames_of("frames_a.txt")),
     "in a message (set B)": lambda q, split: _in_a_message(q, split, _frames_of("frames_b.txt")),
+    # Set C: a third helper, read only after the rules for sets A and B were final (bench/RESULTS.md)
+    "in a message (set C)": lambda q, split: _in_a_message(q, split, _frames_of("frames_c.txt")),
 }
 
 

@@ -53,7 +53,25 @@ _ASKER = re.compile(
     r"\b(?:I(?![-.])|I'm|I'd|I've|[Mm]e|[Mm]y|[Ww]e|us|[Oo]ur|[Yy]ou|[Yy]our)\b"
     r"|\b(?i:please|kindly|sorry|wonder(?:ing)?|curious|know|clarify|confirm|check|explain|help\s+me|tell\s+me)\b"
 )
-_NAMED = re.compile(r"(?<=\s)(?!I\b|I')[A-Z]")
+# ... or a hedge joined to the question by "but" or a dash ("Sorry if this is basic, but what ...",
+# "Apologies for the bother -- what ..."), or fillers alone ("ok so what ...").
+_HEDGE = re.compile(
+    r"(?:\bbut|--|\s[-–—])\s*$|^(?:(?:ok(?:ay)?|so|well|um+|uh+|anyway|right|alright|btw)\b[\s,.:!-]*)+$", re.I
+)
+_NAMED = re.compile(r"(?<=\s)(?!I\b|I')[A-Z]|\d")  # a name or a figure: "In 2024 -- what ..." keeps its year
+# Words that say nothing of what is asked about: a sentence of them alone ("Could you look this up for
+# me?", "Quick question.", "Hi again.") is about the asking.
+_EMPTY = frozenset(
+    re.findall(
+        r"\w+",
+        "i me my we us our you your it this that these those here there a an the to for of on in at with up out "
+        "can could would will do does did please help look find check tell know ask question questions quick "
+        "one more another again also so ok okay just really something anything anyone someone mind minute got "
+        "have has be is are am was thing things bit",
+    )
+)
+# "student here.", "hobbyist here, been following North Korea news for years.": who is asking
+_INTRODUCTION = re.compile(r"^[\w-]+(?:\s[\w-]+)?\s+here\b[\s,.;!-]", re.I)
 _STOP = frozenset(
     re.findall(
         r"\w+",
@@ -91,7 +109,8 @@ def _unframed(sentence: str) -> str:
         sentence = sentence[framed.end() :]
     elif sentence.endswith("?") and (wh := _WH.search(sentence)) and wh.start() > 0:
         before = sentence[: wh.start()]  # a frame names nothing: "In her statement on Ukraine, what ..." is a setting
-        sentence = sentence[wh.start() :] if _ASKER.search(before) and not _NAMED.search(before) else sentence
+        framing = _ASKER.search(before) or _HEDGE.search(before.strip())
+        sentence = sentence[wh.start() :] if framing and not _NAMED.search(before) else sentence
     return sentence.strip()
 
 
@@ -103,8 +122,13 @@ def _frame(sentence: str, end: int) -> bool:
 
 
 def _remark(sentence: str) -> bool:
-    """A sentence about the asker, not a question: "I'm writing a paper on the DPRK."."""
-    return not sentence.endswith("?") and bool(_ME.search(_QUOTED.sub("", sentence)))
+    """A sentence about the asker, not a question ("I'm writing a paper on the DPRK.", "student
+    here."), or one about the asking that says nothing of its subject ("Could you look this up?")."""
+    if not _WH.search(sentence) and all(w.casefold() in _EMPTY for w in re.findall(r"[^\W\d_]+", sentence)):
+        return True
+    return not sentence.endswith("?") and bool(
+        _ME.search(_QUOTED.sub("", sentence)) or _INTRODUCTION.match(sentence + " ")
+    )
 
 
 def _content_words(text: str) -> int:

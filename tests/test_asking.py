@@ -24,6 +24,11 @@ INNER = "what did Kim Yo Jong condemn in her statement of 5 November?"
         f"Good evening. {QUESTION} Cheers.",
         f"{QUESTION} A short answer is fine.",
         f"Dear assistant, {INNER}",
+        f"Apologies for the bother -- {INNER}",
+        f"ok so {INNER}",
+        f"student here. {QUESTION}",
+        f"Could you look this up for me? {QUESTION}",
+        f"Hi again. {QUESTION}",
     ],
 )
 def test_the_frame_around_a_question_goes(message):
@@ -41,6 +46,9 @@ def test_the_frame_around_a_question_goes(message):
         "kim jong un missile launch october",
         'What did Kim mean by "I will never forgive them"?',
         "Which country thanked the DPRK for its support?",
+        "In 2024 -- what did Kim do in Sinuiju?",
+        "Kim Jong Un visited Russia, but what did he sign?",
+        "Kim Yo Jong issued a statement. Who is she?",
     ],
 )
 def test_a_question_alone_is_left_as_it_is(question):
