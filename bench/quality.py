@@ -144,8 +144,9 @@ TYPINGS: dict[str, Callable[[str, str], str]] = {
     # read before the product's reading of frames was final, set B only after (bench/RESULTS.md).
     "in a message (set A)": lambda q, split: _in_a_message(q, split, _frames_of("frames_a.txt")),
     "in a message (set B)": lambda q, split: _in_a_message(q, split, _frames_of("frames_b.txt")),
-    # Set C: a third helper, read only after the rules for sets A and B were final (bench/RESULTS.md)
+    # Sets C and D: more helpers, each read only after the rules it scores were final (bench/RESULTS.md)
     "in a message (set C)": lambda q, split: _in_a_message(q, split, _frames_of("frames_c.txt")),
+    "in a message (set D)": lambda q, split: _in_a_message(q, split, _frames_of("frames_d.txt")),
 }
 
 

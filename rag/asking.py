@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 # A sentence ends at . ! or ? before a capital or a quote, but not after an initial or a title
-# ("U.S. Secretary", "Mr. Kim"); a sentence split wrongly costs little: only a sentence read as a
-# remark or set before a question is ever left out.
+# ("U.S. Secretary", "Mr. Kim"), and at ? or ! before anything. A sentence split wrongly costs
+# little: only a sentence read as a remark, or after the last question, is ever left out.
 _SENTENCE_END = re.compile(
     r"(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)(?<!\bMrs\.)(?<=[.!?])\s+(?=[A-Z\"“'(])"
+    r"|(?<=[?!])\s+"  # "...? lol we were arguing about this"
 )
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|greetings|good\s+(?:morning|afternoon|evening|day)|dear\s+[\w .'-]{1,40}?)"

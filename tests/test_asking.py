@@ -29,6 +29,7 @@ INNER = "what did Kim Yo Jong condemn in her statement of 5 November?"
         f"student here. {QUESTION}",
         f"Could you look this up for me? {QUESTION}",
         f"Hi again. {QUESTION}",
+        f"{QUESTION} lol we were arguing about this",
     ],
 )
 def test_the_frame_around_a_question_goes(message):
