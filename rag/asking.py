@@ -27,7 +27,8 @@ _THANKS = re.compile(
     re.I,
 )
 # "I" as a word, not the I of "I-carnitine" or an initial ("I. Kim")
-_ME = re.compile(r"\b(?:I(?![-.])|I'm|I've|I'd|I'll|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
+_FIRST_PERSON = r"I(?![-.])|[Mm]e|[Mm]y|[Ww]e|[Oo]ur|us"  # "I'm", "we're": the word ends at the apostrophe
+_ME = re.compile(rf"\b(?:{_FIRST_PERSON}|[Mm]ine)\b")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 # The words that frame a question inside a sentence, up to where the question starts.
 _ASKING_FRAME = re.compile(
@@ -51,7 +52,7 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|whether)\b"
 # Words that make what comes before a question word a frame about the asking, not a setting of the
 # question's own ("During his visit to the arms plant, what ..."): the asker, the one asked, politeness.
 _ASKER = re.compile(
-    r"\b(?:I(?![-.])|I'm|I'd|I've|[Mm]e|[Mm]y|[Ww]e|us|[Oo]ur|[Yy]ou|[Yy]our)\b"
+    rf"\b(?:{_FIRST_PERSON}|[Yy]ou|[Yy]our)\b"
     r"|\b(?i:please|kindly|sorry|wonder(?:ing)?|curious|know|clarify|confirm|check|explain|help\s+me|tell\s+me)\b"
 )
 # ... or a hedge joined to the question by "but" or a dash ("Sorry if this is basic, but what ...",
