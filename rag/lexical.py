@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.champions import PRUNED_INDEX, Champions, write_champions
+
 
 @lru_cache(maxsize=1)
 def _stemmer():
@@ -58,9 +60,10 @@ def _with_cjk_bigrams(words: list[str]) -> list[str]:
 
 
 class LexicalIndex:
-    def __init__(self, retriever, size: int):
+    def __init__(self, retriever, size: int, champions: Champions | None = None):
         self.retriever = retriever
         self.size = size
+        self.champions = champions
         self._sorted_vocabulary: list[str] | None = None
         self._known: dict = {}
         self._scripts: set[str] | None = None
@@ -78,6 +81,8 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.size:
             self.retriever.save(str(folder), show_progress=False)
+        if self.size >= PRUNED_INDEX:
+            write_champions(folder)
 
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
@@ -85,18 +90,22 @@ class LexicalIndex:
 
         if size == 0:
             return cls.build([])
-        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False), size)
+        retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        return cls(retriever, size, Champions.load(folder, retriever.scores))
 
     def scores(self, query: str, variants: bool = False) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query word is indexed); with
         `variants`, the corpus's spellings of the question's names count too."""
         return self._scores(query, variants).astype(np.float32)
 
-    def _scores(self, query: str, variants: bool = False) -> np.ndarray:
+    def _terms(self, query: str, variants: bool = False) -> list[int]:
         tokens = tokenize([query])[0] if self.size else []
         if variants and tokens:
             tokens += self._variants(query, tokens)
-        ids = self.retriever.get_tokens_ids(tokens) if tokens else []
+        return self.retriever.get_tokens_ids(tokens) if tokens else []
+
+    def _scores(self, query: str, variants: bool = False) -> np.ndarray:
+        ids = self._terms(query, variants)
         if not ids:
             return np.zeros(self.size)
         # The postings of the query's words, summed per passage in one pass (bincount): bm25s's own
@@ -139,13 +148,28 @@ class LexicalIndex:
     def search(
         self, query: str, n: int, allowed: np.ndarray | None = None, also=(), variants: bool = False
     ) -> LexicalHits:
-        """The lexical seam (see rag.store.LexicalSearch), over the whole score array of the corpus."""
-        scores = self.scores(query, variants)
+        """The lexical seam (see rag.store.LexicalSearch), over the whole score array of the corpus,
+        or, for an index with champion lists and no filter, over the passages they find."""
         also = np.asarray(list(also), dtype=np.int64)
+        if self.champions is not None and allowed is None:
+            return self._pruned(self._terms(query, variants), n, also)
+        scores = self.scores(query, variants)
         return LexicalHits(
             top=self.top(query, n, allowed, scores),
             scores=dict(zip(also.tolist(), scores[also].tolist())) if len(also) else {},
             best=float(scores.max()) if len(scores) else 0.0,
+        )
+
+    def _pruned(self, terms: list[int], n: int, also: np.ndarray) -> LexicalHits:
+        asked = np.union1d(self.champions.candidates(terms), also) if terms else also
+        exact = self.champions.exact(terms, asked).astype(np.float32)
+        best = top_n(exact, n)
+        best = best[exact[best] > 0]
+        scores = dict(zip(asked.tolist(), exact.tolist()))
+        return LexicalHits(
+            top=dict(zip(asked[best].tolist(), exact[best].tolist())),
+            scores={pid: scores[pid] for pid in also.tolist()},
+            best=float(exact.max()) if len(exact) else 0.0,
         )
 
     def top(
