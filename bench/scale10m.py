@@ -555,21 +555,17 @@ def write_passages(path: Path, size: int) -> float:
     marks = ", ".join("?" * len(_COLUMNS))
 
     def rows():
+        # by column name, so that a field added to Passage is stored empty rather than misplaced
         for i, (a, b) in enumerate(zip(pairs[0].tolist(), pairs[1].tolist())):
-            source = f"synth/part-{i // 1000:04d}.json#synth-{i}"
-            yield (
-                i,
-                heads[a] + " " + tails[b],
-                source,
-                passages[a].title,
-                None,
-                None,
-                None,
-                passages[a].date,
-                None,
-                str(i),
-                "[]",
-            )
+            values = {
+                "text": heads[a] + " " + tails[b],
+                "source": f"synth/part-{i // 1000:04d}.json#synth-{i}",
+                "title": passages[a].title,
+                "date": passages[a].date,
+                "hash": str(i),
+                "also_in": "[]",
+            }
+            yield (i, *(values.get(column) for column in _COLUMNS))
 
     with closing(sqlite3.connect(path)) as db, db:
         db.execute("PRAGMA journal_mode = OFF")
