@@ -21,6 +21,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -147,7 +148,16 @@ TYPINGS: dict[str, Callable[[str, str], str]] = {
     # Sets C and D: more helpers, each read only after the rules it scores were final (bench/RESULTS.md)
     "in a message (set C)": lambda q, split: _in_a_message(q, split, _frames_of("frames_c.txt")),
     "in a message (set D)": lambda q, split: _in_a_message(q, split, _frames_of("frames_d.txt")),
+    # Each question as a search-box query ("Kim Yo Jong drone Pyongyang evidence"), written by a helper
+    # from the question alone, without the passages, the answers or the product (bench/RESULTS.md).
+    "keywords": lambda q, split: _keywords()[q],
 }
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> dict[str, str]:
+    rows = [json.loads(line) for line in (QUESTIONS / "keywords.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {r["q"]: r["kw"] for r in rows}
 
 
 def _frames_of(name: str) -> tuple[str, ...]:
@@ -327,6 +337,9 @@ def question_sets(
             for typing in typings:
                 typed = {s: [replace(x, q=TYPINGS[typing](x.q, s)) for x in q] for s, q in questions.items()}
                 searcher = Searcher(settings)
+                if naive:  # the baseline to beat, on the same typing
+                    runs = {s: score(q, naive_runs(pipeline, pipeline.bm25, q)) for s, q in typed.items()}
+                    print_row(f"naive BM25, typed: {typing}", runs)
                 scores = {s: score(q, product_runs(searcher, q)) for s, q in typed.items()}
                 print_row(f"rag default, typed: {typing}", scores)
     unanswerable = {s: [json.loads(line) for line in (QUESTIONS / f"unanswerable_{s}.jsonl").open()] for s in splits}

@@ -13,7 +13,10 @@ from functools import cache
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 UNKNOWN_SHARE = 0.3  # of the question's words the corpus never writes, before the identifier is asked
-SURE = 0.99  # the identifier's probability that the question is not in English
+# The identifier's probability that the question is not in English. Short keyword queries full of
+# names a small corpus lacks ("putin pyongyang visit" over the seeds) get 1e-5 to 2e-3 for English;
+# a question in another language mostly below 1e-5 (bench/RESULTS.md).
+SURE = 0.99999
 NAMED = 0.9  # its probability for the one language it names
 
 

@@ -29,6 +29,11 @@ def test_a_question_in_another_language(question, language):
         "kim yo jong drone statement october",
         "Hwasongpho-19 ICBM",
         "Chollima Juche Songun",
+        # keyword queries whose names a small corpus lacks: 2e-4 to 2e-3 for English
+        "Norodom Sihamoni flowers 76th birthday royal",
+        "kuwaiti figures messages dprk 76th birthday",
+        "28th international parties seminar mexico latin america",
+        "kangan wolam farms north hwanghae grain",
     ],
 )
 def test_an_english_question_or_names_alone(question):
