@@ -156,7 +156,9 @@ TYPINGS: dict[str, Callable[[str, str], str]] = {
 
 @lru_cache(maxsize=1)
 def _keywords() -> dict[str, str]:
-    rows = [json.loads(line) for line in (QUESTIONS / "keywords.jsonl").read_text(encoding="utf-8").splitlines()]
+    """Each held-out question (answerable or not) -> its keyword version."""
+    files = ("keywords.jsonl", "unanswerable_keywords.jsonl")
+    rows = [json.loads(line) for f in files for line in (QUESTIONS / f).read_text(encoding="utf-8").splitlines()]
     return {r["q"]: r["kw"] for r in rows}
 
 
@@ -352,6 +354,12 @@ def question_sets(
             every = refusals(searcher, [r["q"] for r in unanswerable[s]])
             answerable = refusals(searcher, [q.q for q in read_set(name, s)])
             print(f"| {name} | {s} | {every:.3f} | {refusals(searcher, own):.3f} | {answerable:.3f} |")
+            for typing in typings:
+                typed = [TYPINGS[typing](q, s) for q in (r["q"] for r in unanswerable[s])]
+                own = [TYPINGS[typing](r["q"], s) for r in unanswerable[s] if r["corpus"] in (name, "both")]
+                answerable = refusals(searcher, [TYPINGS[typing](q.q, s) for q in read_set(name, s)])
+                every, theirs = refusals(searcher, typed), refusals(searcher, own)
+                print(f"| {name}, typed: {typing} | {s} | {every:.3f} | {theirs:.3f} | {answerable:.3f} |")
 
 
 def vector_agreement(builds: dict) -> str:

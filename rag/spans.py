@@ -33,6 +33,12 @@ _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR_NUMBER}\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+{_YEAR_NUMBER}\b", re.I)
 _LAST_MONTH = re.compile(rf"\blast\s+{_MONTH}\b", re.I)
 _YEAR = re.compile(rf"\b(?:in|during|of)\s+{_YEAR_NUMBER}\b", re.I)
+# A year standing alone, as keyword queries write it ("singapore summit 2018 joint statement", "his
+# 2018 New Year address"); not a count ("2000 workers", "1990 tons"), nor a number in a name
+# ("Resolution 2094", "Hwasong-2018", "No. 2020"), nor a year to come after next.
+_BARE_YEAR = re.compile(
+    rf"(?<![-#/.\w])(?<!No\. )(?<!resolution ){_YEAR_NUMBER}\b(?![-/.,]?\d)(?!\s+[a-z]{{3,}}s\b)", re.I
+)
 # Without a year, a month must be capitalised and follow a preposition, qualifier or determiner
 # ("in May", "late October", "his September visit"), or have a day beside it ("on September 4").
 _CAPITALISED = "|".join(sorted((name.title() for name in MONTHS), key=len, reverse=True))
@@ -384,8 +390,8 @@ def _point(text: str, today: dt.date) -> Span | None:
     if match:
         month = MONTHS[match["month"].lower()]
         return _third(text, match, _month(_latest_year(month, today), month))
-    match = _YEAR.search(text)
-    if match:
+    match = _YEAR.search(text) or _BARE_YEAR.search(text)
+    if match and int(match["year"]) <= today.year + 1:
         year = int(match["year"])
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     return None

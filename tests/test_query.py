@@ -82,6 +82,10 @@ TODAY = dt.date(2026, 11, 27)
         ("the launch on 15/9/2024", "2024-09-15", "2024-09-15"),
         ("on the 9th of September 2024", "2024-09-09", "2024-09-09"),
         ("from 2024-09-01 to 2024-09-15", "2024-09-01", "2024-09-15"),
+        # a year standing alone, as keyword queries write it
+        ("singapore summit 2018 joint statement", "2018-01-01", "2018-12-31"),
+        ("What did his 2018 New Year address promise?", "2018-01-01", "2018-12-31"),
+        ("2010 was a year of tension", "2010-01-01", "2010-12-31"),
     ],
 )
 def test_time_span_in_question(question, since, until):
@@ -125,8 +129,14 @@ def test_separate_times_are_separate_spans(question, spans):
     [
         "May Day celebrations",
         "Who made the Jiu antivirus?",
-        "2010 was a year of tension",
         "Why may the drills march on?",
+        # numbers that are not years: a count, a resolution, a number, a missile, a year to come
+        "How many of the 2000 workers finished early?",
+        "1990 tons of rice",
+        "UN Resolution 2094 sanctions",
+        "Decree No. 2020 of the presidium",
+        "Hwasong-2024 launch",
+        "the 2050 plan",
         "What is on 31 February?",
         "the last year of the war",
         "in the fall of the regime",
