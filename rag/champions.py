@@ -40,7 +40,7 @@ def write_champions(
     indices = np.load(folder / "indices.csc.index.npy", mmap_mode="r")
     data = np.load(folder / "data.csc.index.npy", mmap_mode="r")
     lengths = np.diff(indptr)
-    long = np.flatnonzero(lengths > pruned_from)
+    long = np.flatnonzero(lengths > max(pruned_from, champions))
     kept_indptr = np.zeros(len(indptr), dtype=np.int64)
     kept_indptr[long + 1] = champions
     kept_indptr = np.cumsum(kept_indptr)
@@ -74,14 +74,7 @@ class Champions:
     def candidates(self, terms: list[int]) -> np.ndarray:
         """The RESCORED passages (at most) of highest sum over the champions of the long words and the
         whole lists of the short ones, sorted."""
-        rows, weights = [], []
-        for term in terms:
-            start, end = int(self.kept[0][term]), int(self.kept[0][term + 1])
-            _, indices, data = self.kept if end > start else self.whole
-            if end == start:
-                start, end = int(self.whole[0][term]), int(self.whole[0][term + 1])
-            rows.append(indices[start:end])
-            weights.append(data[start:end])
+        rows, weights = zip(*map(self._postings, terms)) if terms else ((), ())
         if not rows or not sum(map(len, rows)):
             return np.zeros(0, dtype=np.int64)
         passages, inverse = np.unique(np.concatenate(rows), return_inverse=True)
@@ -89,6 +82,15 @@ class Champions:
         if len(passages) > RESCORED:
             passages = np.sort(passages[np.argpartition(summed, len(summed) - RESCORED)[-RESCORED:]])
         return passages.astype(np.int64)
+
+    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """The word's champions (passages, scores), or its whole list when it is short."""
+        indptr, indices, data = self.kept
+        start, end = int(indptr[term]), int(indptr[term + 1])
+        if end == start:
+            indptr, indices, data = self.whole
+            start, end = int(indptr[term]), int(indptr[term + 1])
+        return indices[start:end], data[start:end]
 
     def exact(self, terms: list[int], passages: np.ndarray) -> np.ndarray:
         """The BM25 score of each of the (sorted) passages: each word's posting looked up in its
