@@ -161,14 +161,13 @@ class LexicalIndex:
         )
 
     def _pruned(self, terms: list[int], n: int, also: np.ndarray) -> LexicalHits:
-        asked = np.union1d(self.champions.candidates(terms), also) if terms else also
+        asked = np.union1d(self.champions.candidates(terms), also)  # sorted: `also` found by bisection
         exact = self.champions.exact(terms, asked).astype(np.float32)
         best = top_n(exact, n)
         best = best[exact[best] > 0]
-        scores = dict(zip(asked.tolist(), exact.tolist()))
         return LexicalHits(
             top=dict(zip(asked[best].tolist(), exact[best].tolist())),
-            scores={pid: scores[pid] for pid in also.tolist()},
+            scores=dict(zip(also.tolist(), exact[np.searchsorted(asked, also)].tolist())),
             best=float(exact.max()) if len(exact) else 0.0,
         )
 

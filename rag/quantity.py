@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from rag.lexical import tokenize
-from rag.query import TEENS, TENS, UNITS
+from rag.query import A_YEAR, TEENS, TENS, UNITS
 from rag.spans import MONTHS
 
 _ASKS = re.compile(
@@ -32,7 +32,6 @@ _NUMBER_WORD = re.compile(
 # A word or a figure: "Hwasong-19" and "No. 15" are names (by what comes before), "76th" an ordinal.
 _TOKEN = re.compile(r"(?P<word>[A-Za-z]+(?:-[A-Za-z]+)*|\d+(?:[.,]\d+)*(?P<ordinal>st|nd|rd|th)?%?)")
 _BEFORE_A_NAMED_NUMBER = {"no", "unit", "camp", "number", "article", "resolution", "route", "line"}
-_A_YEAR = re.compile(r"^(?:19|20)\d\d$")
 WINDOW = 5  # words between a figure and the thing it counts: "six new [locations]", "50 kinds of musical [instruments]"
 
 
@@ -82,7 +81,7 @@ def _words(sentence: str) -> list[tuple[str, bool]]:
         if word[0].isdigit():
             hyphened = sentence[match.start() - 1 : match.start()] == "-"
             named = hyphened or previous in _BEFORE_A_NAMED_NUMBER or previous in MONTHS
-            out.append((word, not (match["ordinal"] or _A_YEAR.match(word) or named)))
+            out.append((word, not (match["ordinal"] or A_YEAR.fullmatch(word) or named)))
         else:
             out.append((stem[0] if stem else word.casefold(), bool(_NUMBER_WORD.match(word))))
         previous = word.casefold()

@@ -41,7 +41,7 @@ _NUMBER_WORDS = _number_words()
 MAX_SPOKEN_YEARS = 10  # a longer span is not looked for by its years in the text
 # The words that may be numbers, found by the stems of ten to ninety, then looked up in _NUMBER_WORDS.
 _WORD = re.compile(r"\b(?:ten|eleven|twel|thirt|fourt|fift|sixt|sevent|eight|ninet|twent|fort)[a-z]*(?:-[a-z]+)?", re.I)
-_A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
+A_YEAR = re.compile(r"(?:19|20)\d\d")  # a year is the time span's, not a number to match
 
 
 @dataclass
@@ -116,7 +116,7 @@ def parse_query(text: str, today: dt.date | None = None) -> Query:
     today = today or dt.date.today()
     phrases = [" ".join(p.casefold().split()) for p in _PHRASE.findall(text)]
     # A day in figures names its day as the words do ("2024-09-09" as "9 September 2024"), not "09".
-    numbers = frozenset(n for n in numbers_in(days_in_words(text)) if not _A_YEAR.fullmatch(n))
+    numbers = frozenset(n for n in numbers_in(days_in_words(text)) if not A_YEAR.fullmatch(n))
     spans = tuple((first.isoformat(), last.isoformat()) for first, last in question_spans(text, today))
     return Query(text, [p for p in phrases if p], spans, numbers, question_roles(text), order_of(text))
 
